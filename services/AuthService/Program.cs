@@ -1,0 +1,17 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+
+// Backing services this service owns; each registration adds a real health check.
+builder.AddRedisClient("redis");
+builder.AddNpgsqlDataSource("authdb");
+builder.AddRabbitMQClient("rabbitmq");
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();
+
+/// <summary>Entry point, visible to the service's tests (WebApplicationFactory).</summary>
+public partial class Program;
