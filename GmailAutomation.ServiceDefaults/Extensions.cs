@@ -1,3 +1,4 @@
+using GmailAutomation.ServiceDefaults;
 using GmailAutomation.ServiceDefaults.Correlation;
 using GmailAutomation.ServiceDefaults.Errors;
 using Microsoft.AspNetCore.Builder;
@@ -95,7 +96,10 @@ public static class Extensions
         app.UseCorrelationId();
         app.UseErrorModel();
 
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains("live"),

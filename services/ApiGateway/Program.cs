@@ -1,10 +1,15 @@
+using GmailAutomation.ApiGateway.Apis;
+using GmailAutomation.ApiGateway.Status;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddSystemStatus();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapStatusApi();
 
 app.Run();
 
