@@ -150,6 +150,33 @@ public sealed class LocalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> to the process's standard input and closes it (for tools such as psql).</summary>
+    public async Task WriteInputAndCloseAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text).ConfigureAwait(false);
+        _process.StandardInput.Close();
+    }
+
+    /// <summary>Waits for the process to exit (bounded) and returns its exit code; kills it on timeout.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            KillTree();
+            throw new TimeoutException($"{_description} did not exit within {timeout}:{Environment.NewLine}{Output}");
+        }
+
+        // The exit event can come before the last output lines: wait for the readers to drain.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     public ValueTask DisposeAsync()
     {
         KillTree();
