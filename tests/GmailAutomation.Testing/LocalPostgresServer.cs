@@ -66,7 +66,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     /// <summary>Initialises a cluster and starts the server, waiting (bounded) until it accepts connections.</summary>
     public static async Task<LocalPostgresServer> StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var directory = new TempDirectory("gmail-automation-postgres");
+        var directory = new TempDirectory("postgres");
         try
         {
             var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
