@@ -1,0 +1,81 @@
+namespace GmailAutomation.IntegrationEvents;
+
+/// <summary>A Gmail account was connected (OAuth consent granted and tokens stored); its sync can start.</summary>
+public sealed record AccountConnected : IntegrationEvent, IAccountEvent
+{
+    public required Guid AccountId { get; init; }
+
+    public required string EmailAddress { get; init; }
+
+    /// <summary>OAuth scopes the user granted.</summary>
+    public IReadOnlyList<string> GrantedScopes { get; init; } = [];
+
+    /// <summary>True when the account was connected before and has been connected again.</summary>
+    public bool IsReconnect { get; init; }
+}
+
+/// <summary>An account was disconnected: its sync stops and no further drafts are written for it.</summary>
+public sealed record AccountDisconnected : IntegrationEvent, IAccountEvent
+{
+    public required Guid AccountId { get; init; }
+
+    public string EmailAddress { get; init; } = string.Empty;
+
+    /// <summary>Why: one of <see cref="AccountDisconnectReasons"/> (new reasons may appear; treat unknown ones as final).</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Human-readable detail, e.g. the OAuth error that revoked access.</summary>
+    public string? Detail { get; init; }
+}
+
+/// <summary>Values of <see cref="AccountDisconnected.Reason"/>.</summary>
+public static class AccountDisconnectReasons
+{
+    /// <summary>The user disconnected the account.</summary>
+    public const string UserRequested = "user-requested";
+
+    /// <summary>Google answered invalid_grant: the user revoked access or the refresh token expired.</summary>
+    public const string TokenRevoked = "token-revoked";
+
+    /// <summary>The user did not grant a scope the product needs.</summary>
+    public const string ScopeMissing = "scope-missing";
+
+    /// <summary>The account was deleted from the product.</summary>
+    public const string AccountDeleted = "account-deleted";
+}
+
+/// <summary>The user changed the preferences of an account; the snapshot is complete, so consumers need not call back.</summary>
+public sealed record PreferencesChanged : IntegrationEvent, IAccountEvent
+{
+    public required Guid AccountId { get; init; }
+
+    /// <summary>Increases with every change, so a consumer can drop a snapshot older than the one it has.</summary>
+    public long Revision { get; init; }
+
+    public required AccountPreferences Preferences { get; init; }
+}
+
+/// <summary>What the user chose for an account.</summary>
+public sealed record AccountPreferences
+{
+    /// <summary>Whether AI reply drafts are written at all.</summary>
+    public bool DraftRepliesEnabled { get; init; } = true;
+
+    /// <summary>Categories whose messages get a reply draft (when they need a reply).</summary>
+    public IReadOnlyList<string> ReplyCategories { get; init; } = [];
+
+    /// <summary>Tone of replies, e.g. <c>friendly</c>, <c>formal</c>, <c>concise</c>.</summary>
+    public string Tone { get; init; } = "friendly";
+
+    /// <summary>Reply language as a BCP 47 tag, or <c>auto</c> to answer in the sender's language.</summary>
+    public string Language { get; init; } = "auto";
+
+    /// <summary>Signature appended to replies.</summary>
+    public string? Signature { get; init; }
+
+    /// <summary>Whether the category label is applied in Gmail.</summary>
+    public bool ApplyLabels { get; init; } = true;
+
+    /// <summary>How many days of mail the initial sync reads.</summary>
+    public int InitialSyncDays { get; init; } = 30;
+}
