@@ -67,7 +67,8 @@ public sealed class ScriptedServer : IAsyncDisposable
                 context.Request.Path + context.Request.QueryString,
                 context.Request.Headers.Authorization.ToString(),
                 context.Request.ContentType,
-                body));
+                body,
+                DateTimeOffset.UtcNow));
             await server.Handler(context, body);
         });
         await app.StartAsync();
@@ -104,4 +105,4 @@ public sealed class ScriptedServer : IAsyncDisposable
     }
 }
 
-public sealed record RecordedRequest(string Method, string PathAndQuery, string Authorization, string? ContentType, string Body);
+public sealed record RecordedRequest(string Method, string PathAndQuery, string Authorization, string? ContentType, string Body, DateTimeOffset At);

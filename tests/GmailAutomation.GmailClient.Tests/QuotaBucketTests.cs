@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using GmailAutomation.GmailClient.Quota;
+using GmailAutomation.GmailClient.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace GmailAutomation.GmailClient.Tests;
+
+/// <summary>The per-user token bucket, against a real redis-server.</summary>
+public class QuotaBucketTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private readonly string prefix = $"quota-test:{Guid.NewGuid():N}:";
+
+    [Fact]
+    public async Task A_full_bucket_lets_a_burst_through_then_paces_calls_to_the_refill_rate()
+    {
+        var quota = Create(redis.Connection, unitsPerSecond: 1000, burst: 100);
+
+        var total = Stopwatch.StartNew();
+        var burstWaits = new List<TimeSpan>();
+        for (var i = 0; i < 20; i++)
+        {
+            burstWaits.Add(await quota.AcquireAsync("burst@example.com", 5, "messages.get", CancellationToken.None));
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            await quota.AcquireAsync("burst@example.com", 5, "messages.get", CancellationToken.None);
+        }
+
+        // 200 units from a 100-unit bucket refilled at 1000 units/s cannot take less than 100 ms,
+        // while the first 100 units (the burst) never slept.
+        Assert.True(total.Elapsed >= TimeSpan.FromMilliseconds(95), $"200 units in {total.Elapsed}");
+        Assert.All(burstWaits, wait => Assert.True(wait < TimeSpan.FromMilliseconds(60), $"burst call waited {wait}"));
+    }
+
+    [Fact]
+    public async Task Two_replicas_sharing_one_user_never_exceed_the_budget_and_use_most_of_it()
+    {
+        // Two independent connections and buckets objects, as two service replicas would have.
+        await using var second = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var replicas = new[] { Create(redis.Connection, 200, 50), Create(second, 200, 50) };
+        var charged = new ConcurrentQueue<(TimeSpan At, int Units)>();
+        var clock = Stopwatch.StartNew();
+        var window = TimeSpan.FromSeconds(1.5);
+
+        var workers = Enumerable.Range(0, 8).Select(async worker =>
+        {
+            var quota = replicas[worker % 2];
+            while (clock.Elapsed < window)
+            {
+                await quota.AcquireAsync("Shared@Example.com", 5, "messages.get", CancellationToken.None);
+                charged.Enqueue((clock.Elapsed, 5));
+            }
+        });
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Units returned by time t were charged by time t: never more than burst + rate · t (+ one call of slack).
+        var ordered = charged.OrderBy(c => c.At).ToList();
+        var cumulative = 0;
+        foreach (var (at, units) in ordered)
+        {
+            cumulative += units;
+            Assert.True(cumulative <= 50 + (200 * at.TotalSeconds) + 5, $"{cumulative} units by {at.TotalMilliseconds:F0} ms");
+        }
+
+        var elapsed = ordered[^1].At.TotalSeconds;
+        Assert.True(cumulative >= 0.85 * (50 + (200 * elapsed)), $"only {cumulative} units in {elapsed:F2} s");
+    }
+
+    [Fact]
+    public async Task Users_have_separate_buckets()
+    {
+        var quota = Create(redis.Connection, 50, 50);
+        await quota.AcquireAsync("busy@example.com", 50, "m", CancellationToken.None);
+
+        var other = await quota.AcquireAsync("idle@example.com", 50, "m", CancellationToken.None);
+        var busy = await quota.AcquireAsync("busy@example.com", 25, "m", CancellationToken.None);
+
+        Assert.True(other < TimeSpan.FromMilliseconds(200), $"idle user waited {other}");
+        Assert.True(busy >= TimeSpan.FromMilliseconds(400), $"busy user waited only {busy}");
+    }
+
+    [Fact]
+    public async Task A_charge_larger_than_the_bucket_goes_through_and_leaves_a_debt()
+    {
+        var quota = Create(redis.Connection, 1000, 100);
+
+        var big = await quota.AcquireAsync("batch@example.com", 300, "batch", CancellationToken.None);
+        var next = await quota.AcquireAsync("batch@example.com", 5, "m", CancellationToken.None);
+
+        Assert.True(big < TimeSpan.FromMilliseconds(150), $"big charge waited {big}");
+        Assert.True(next >= TimeSpan.FromMilliseconds(150), $"debt not repaid: waited {next}");
+    }
+
+    [Fact]
+    public async Task Waiting_for_tokens_can_be_cancelled()
+    {
+        var quota = Create(redis.Connection, 1, 1);
+        await quota.AcquireAsync("slow@example.com", 1, "m", CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quota.AcquireAsync("slow@example.com", 1, "m", cts.Token).AsTask());
+    }
+
+    private RedisGmailQuota Create(IConnectionMultiplexer connection, double unitsPerSecond, double burst)
+    {
+        var options = Options.Create(new GmailClientOptions
+        {
+            Quota = new GmailQuotaOptions { UnitsPerSecond = unitsPerSecond, BurstUnits = burst, KeyPrefix = prefix },
+        });
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        return new RedisGmailQuota(connection, options, new GmailClientMetrics(meters), TimeProvider.System);
+    }
+}
