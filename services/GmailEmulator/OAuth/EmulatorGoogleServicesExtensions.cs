@@ -4,7 +4,6 @@ using GmailAutomation.GmailEmulator.OAuth;
 using GmailAutomation.GmailEmulator.Push;
 using GmailAutomation.GmailEmulator.Quota;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace GmailAutomation.GmailEmulator;
 
@@ -19,7 +18,13 @@ public static class EmulatorGoogleServicesExtensions
     public static TBuilder AddEmulatorGoogleServices<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        var services = builder.Services;
+        builder.Services.AddEmulatorGoogleServices();
+        return builder;
+    }
+
+    /// <summary>The same registrations on a bare service collection (needs <c>IConfiguration</c>, logging and metrics).</summary>
+    public static IServiceCollection AddEmulatorGoogleServices(this IServiceCollection services)
+    {
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddOptions<OAuthEmulatorOptions>().BindConfiguration(OAuthEmulatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -62,7 +67,7 @@ public static class EmulatorGoogleServicesExtensions
         services.AddSingleton<IEmulatorResettable>(sp => sp.GetRequiredService<WatchRegistry>());
         services.AddSingleton<IEmulatorResettable>(sp => sp.GetRequiredService<PushSubscriptionRegistry>());
         services.AddSingleton<IEmulatorResettable>(sp => sp.GetRequiredService<PushNotifier>());
-        return builder;
+        return services;
     }
 
     private static bool IsValid(FaultSettings settings)
