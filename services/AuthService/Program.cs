@@ -1,15 +1,20 @@
+using GmailAutomation.AuthService.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-
-// Backing services this service owns; each registration adds a real health check.
-builder.AddRedisClient("redis");
-builder.AddNpgsqlDataSource("authdb");
-builder.AddRabbitMQClient("rabbitmq");
+builder.AddApplicationServices();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+
+app.MapAuthApi();
+app.MapAccountsApi();
+app.MapInternalApi();
 
 app.Run();
 
