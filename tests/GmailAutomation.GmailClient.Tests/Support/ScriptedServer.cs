@@ -45,21 +45,14 @@ public sealed class ScriptedServer : IAsyncDisposable
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var server = new ScriptedServer(app);
-        app.MapPost("/token", async context =>
+        app.Run(async context =>
         {
-            var form = await context.Request.ReadFormAsync();
-            if (form["grant_type"] != "refresh_token" || string.IsNullOrEmpty(form["refresh_token"]))
+            if (context.Request.Path == "/token")
             {
-                context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new { error = "invalid_grant", error_description = "Bad Request" });
+                await server.IssueTokenAsync(context);
                 return;
             }
 
-            var n = Interlocked.Increment(ref server.tokensIssued);
-            await context.Response.WriteAsJsonAsync(new { access_token = $"ya29.token-{n}", expires_in = server.TokenLifetimeSeconds, token_type = "Bearer" });
-        });
-        app.Run(async context =>
-        {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             server.Requests.Enqueue(new RecordedRequest(
@@ -75,6 +68,20 @@ public sealed class ScriptedServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
+    }
+
+    private async Task IssueTokenAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync();
+        if (form["grant_type"] != "refresh_token" || string.IsNullOrEmpty(form["refresh_token"]))
+        {
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsJsonAsync(new { error = "invalid_grant", error_description = "Bad Request" });
+            return;
+        }
+
+        var n = Interlocked.Increment(ref tokensIssued);
+        await context.Response.WriteAsJsonAsync(new { access_token = $"ya29.token-{n}", expires_in = TokenLifetimeSeconds, token_type = "Bearer" });
     }
 
     /// <summary>Writes Google's error envelope.</summary>
