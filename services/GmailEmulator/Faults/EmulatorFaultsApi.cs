@@ -1,13 +1,11 @@
 using System.Text.Json.Serialization;
-using GmailAutomation.GmailEmulator.Push;
-using GmailAutomation.GmailEmulator.Quota;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GmailAutomation.GmailEmulator.Faults;
 
 /// <summary>
-/// Admin API for the Google-side behaviour of the emulator: fault injection here, plus (mapped alongside)
-/// the quota view and push subscriptions. Not part of Google's surface.
+/// Admin API for fault injection (<c>/emulator/faults</c>). Not part of Google's surface. The quota view and
+/// push subscriptions have their own <c>MapEmulatorQuotaApi</c> / <c>MapEmulatorPushApi</c>.
 /// </summary>
 public static class EmulatorFaultsApi
 {
@@ -17,9 +15,6 @@ public static class EmulatorFaultsApi
         faults.MapGet("/", GetFaults).WithName("GetFaults").WithSummary("The fault settings in force and what they have injected so far.");
         faults.MapPut("/", PutFaults).WithName("PutFaults").WithSummary("Replaces the fault settings (error rates, 429 bursts, latency, fail-next, expired history).");
         faults.MapDelete("/", DeleteFaults).WithName("DeleteFaults").WithSummary("Turns every fault off.");
-
-        app.MapEmulatorQuotaApi();
-        app.MapEmulatorPushApi();
         return app;
     }
 
