@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
-using GmailAutomation.GmailEmulator.Hosting;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -49,8 +50,6 @@ public class EmulatorFactory : WebApplicationFactory<Program>
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(Time);
             }
-
-            InterimSeams.AddWhereMissing(services);
         });
     }
 
@@ -62,16 +61,17 @@ public class EmulatorFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>An access token for <paramref name="email"/> with <paramref name="scopes"/> (full scope URLs).</summary>
-    public Task<string> GetAccessTokenAsync(string email, params string[] scopes)
+    /// <summary>
+    /// A real access token from the emulator's OAuth server (its token-minting admin endpoint) for
+    /// <paramref name="email"/> with <paramref name="scopes"/> (default gmail.modify). The mailbox is created if new.
+    /// </summary>
+    public async Task<string> GetAccessTokenAsync(string email, params string[] scopes)
     {
-        var validator = Services.GetRequiredService<IAccessTokenValidator>();
-        if (validator is InterimSeams.TokenValidator interim)
-        {
-            return Task.FromResult(interim.Issue(email, scopes.Length == 0 ? [GmailScopes.Modify] : scopes));
-        }
-
-        throw new InvalidOperationException("The emulator's OAuth server issues tokens; use its admin API.");
+        using var client = CreateClient();
+        using var response = await client.PostAsJsonAsync("/emulator/tokens", new { email, scopes = scopes.Length == 0 ? new[] { GmailScopes.Modify } : scopes });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
     }
 
     /// <summary>A client for <paramref name="email"/> holding a gmail.modify token (or the given scopes).</summary>
