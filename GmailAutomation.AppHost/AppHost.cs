@@ -1,6 +1,7 @@
 using GmailAutomation.AppHost;
+using GmailAutomation.AppHost.Infrastructure;
 
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = DistributedApplication.CreateBuilder(InfrastructureSettings.ExpandArguments(args));
 
 // Backing services: the same names (redis, rabbitmq, postgres + one database per owner) whether they
 // run as containers or, on machines without a container runtime, as local processes.
@@ -40,6 +41,7 @@ var draft = builder.AddProject<Projects.GmailAutomation_DraftService>("draft-ser
 
 builder.AddProject<Projects.GmailAutomation_ApiGateway>("api-gateway")
     .WithGatewayEndpoint()
+    .WithBackingServices(infra, database: "auditdb")
     .WithStatusOf(infra)
     .WithReference(auth).WaitFor(auth)
     .WithReference(email).WaitFor(email)
