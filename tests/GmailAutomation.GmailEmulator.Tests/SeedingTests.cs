@@ -1,0 +1,60 @@
+using GmailAutomation.GmailEmulator.Seeding;
+using GmailAutomation.GmailEmulator.Tests.Support;
+
+namespace GmailAutomation.GmailEmulator.Tests;
+
+/// <summary>Start-up seeding from the shared corpus plus generated mail.</summary>
+public sealed class SeedingTests : IDisposable
+{
+    private const string Email = "seeded@gmail-automation.local";
+
+    private readonly EmulatorFactory _factory = new EmulatorFactory()
+        .WithSetting("Emulator:Seed:Mailboxes:0:Email", Email)
+        .WithSetting("Emulator:Seed:Mailboxes:0:Folders:0", "spamassassin/easy_ham")
+        .WithSetting("Emulator:Seed:Mailboxes:0:Folders:1", "enron_berkeley/4")
+        .WithSetting("Emulator:Seed:Mailboxes:0:MaxMessages", "40")
+        .WithSetting("Emulator:Seed:Mailboxes:0:Days", "30")
+        .WithSetting("Emulator:Seed:Mailboxes:0:GeneratedMessages", "9");
+
+    [Fact]
+    public async Task Corpus_folders_become_labels_and_generated_mail_fills_the_gaps()
+    {
+        var gmail = await _factory.CreateGmailClientAsync(Email);
+        using var box = new TestMailbox(_factory, Email, gmail);
+
+        var profile = await box.GetJsonAsync("profile");
+        Assert.Equal(49, profile.GetProperty("messagesTotal").GetInt32());
+
+        var labels = (await box.GetJsonAsync("labels")).GetProperty("labels").EnumerateArray()
+            .ToDictionary(l => l.GetProperty("name").GetString()!, l => l.GetProperty("id").GetString()!);
+        Assert.Contains("Corpus/easy_ham", labels.Keys);
+        Assert.Contains("Corpus/enron_berkeley-4", labels.Keys);
+        Assert.Equal(20, (await box.GetJsonAsync($"labels/{labels["Corpus/easy_ham"]}")).GetProperty("messagesTotal").GetInt32());
+        Assert.Equal(20, (await box.GetJsonAsync($"labels/{labels["Corpus/enron_berkeley-4"]}")).GetProperty("messagesTotal").GetInt32());
+
+        // Generated calendar invites carry a text/calendar part and say they are generated.
+        var invites = Json.Ids(await box.GetJsonAsync("messages?q=label:generated-calendar"));
+        Assert.Equal(3, invites.Length);
+        var invite = await box.GetJsonAsync($"messages/{invites[0]}");
+        Assert.Contains(invite.GetProperty("payload").GetProperty("headers").EnumerateArray(),
+            h => h.GetProperty("name").GetString() == GeneratedMail.GeneratedHeader && h.GetProperty("value").GetString() == "true");
+        Assert.Contains("text/calendar", invite.GetProperty("payload").GetRawText());
+        Assert.Equal(3, Json.Ids(await box.GetJsonAsync("messages?q=label:generated-receipt")).Length);
+
+        // Internal dates are spread over the configured 30 days.
+        Assert.Equal(49, (await box.GetJsonAsync("messages?q=newer_than:31d&maxResults=500")).GetProperty("resultSizeEstimate").GetInt32());
+        Assert.True((await box.GetJsonAsync("messages?q=older_than:15d")).GetProperty("resultSizeEstimate").GetInt32() > 10);
+    }
+
+    [Fact]
+    public void Corpus_path_is_found_beside_an_ancestor_of_the_content_root()
+    {
+        var found = MailboxSeeder.ResolveCorpusPath(null, AppContext.BaseDirectory);
+        Assert.NotNull(found);
+        Assert.True(File.Exists(Path.Combine(found, "README.md")));
+        Assert.Equal("Corpus/easy_ham", MailboxSeeder.LabelFor("spamassassin/easy_ham"));
+        Assert.Equal("Corpus/enron_berkeley-4", MailboxSeeder.LabelFor("enron_berkeley/4"));
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
