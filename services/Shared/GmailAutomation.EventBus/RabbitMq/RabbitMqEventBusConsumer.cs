@@ -41,6 +41,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     private string? _consumerTag;
     private int _inFlight;
     private int _restartScheduled;
+    private volatile bool _stopRequested;
 
     public RabbitMqEventBusConsumer(
         IServiceProvider services,
@@ -63,7 +64,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     private string QueueName => _options.SubscriptionClientName;
 
     /// <summary>True while the consumer is registered on an open channel (false while the broker is away).</summary>
-    public bool IsConsuming => _eventTypes.Count == 0 || (_channel is { IsOpen: true } && _consumerTag is not null && !_stopping.IsCancellationRequested);
+    public bool IsConsuming => _eventTypes.Count == 0 || (_channel is { IsOpen: true } && _consumerTag is not null && !_stopRequested);
 
     public bool HasSubscriptions => _eventTypes.Count > 0;
 
@@ -81,18 +82,22 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping.IsCancellationRequested)
+        if (_stopRequested)
         {
             return;
         }
 
+        // From here on, a cancelled consumer or closed channel is ours, not the broker's doing.
+        _stopRequested = true;
         await _setupGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         IChannel? channel;
         try
         {
             channel = _channel;
             _channel = null;
-            if (channel is not null && _consumerTag is { } tag && channel.IsOpen)
+            var consumerTag = _consumerTag;
+            _consumerTag = null;
+            if (channel is not null && consumerTag is { } tag && channel.IsOpen)
             {
                 try
                 {
@@ -103,8 +108,6 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
                     // The channel is going away anyway; unacknowledged messages return to the queue.
                 }
             }
-
-            _consumerTag = null;
         }
         finally
         {
@@ -134,6 +137,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
 
     public async ValueTask DisposeAsync()
     {
+        _stopRequested = true;
         if (!_stopping.IsCancellationRequested)
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
@@ -145,8 +149,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             await CloseQuietlyAsync(channel).ConfigureAwait(false);
         }
 
-        _stopping.Dispose();
-        _setupGate.Dispose();
+        // The gate and the token source are left to the GC: a restart still winding down may touch them.
     }
 
     private async Task SetUpAsync(CancellationToken cancellationToken)
@@ -154,7 +157,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         await _setupGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_stopping.IsCancellationRequested)
+            if (_stopRequested)
             {
                 return;
             }
@@ -178,9 +181,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
                 await DeclareTopologyAsync(channel, cancellationToken).ConfigureAwait(false);
                 await channel.BasicQosAsync(0, (ushort)_options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
 
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += OnReceivedAsync;
-                consumer.UnregisteredAsync += OnUnregisteredAsync;
+                var consumer = new QueueConsumer(channel, OnReceivedAsync, OnCancelledByBrokerAsync);
                 channel.ChannelShutdownAsync += OnChannelShutdownAsync;
                 if (!ReferenceEquals(_connection, connection))
                 {
@@ -234,9 +235,8 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         }
     }
 
-    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    private async Task OnReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
-        var channel = ((AsyncEventingBasicConsumer)sender).Channel;
         Interlocked.Increment(ref _inFlight);
         try
         {
@@ -273,7 +273,8 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             activity.SetTag("messaging.rabbitmq.delivery_attempt", attempt);
         }
 
-        var correlationId = FirstValid(MessageHeaders.GetString(headers, MessageHeaders.CorrelationId), properties.CorrelationId) ?? Correlation.New();
+        var sentCorrelationId = FirstValid(MessageHeaders.GetString(headers, MessageHeaders.CorrelationId), properties.CorrelationId);
+        var correlationId = sentCorrelationId ?? Correlation.New();
         using var correlation = Correlation.Begin(correlationId);
         using var logScope = _logger.BeginScope(new Dictionary<string, object?>
         {
@@ -304,6 +305,12 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
                 .ConfigureAwait(false);
             return;
         }
+
+        // A producer that wrote no header still has the id in the event itself.
+        using var bodyCorrelation = sentCorrelationId is null && Correlation.IsValid(@event.CorrelationId)
+            ? Correlation.Begin(@event.CorrelationId)
+            : null;
+        using var bodyLogScope = bodyCorrelation is null ? null : _logger.BeginScope(new Dictionary<string, object?> { ["CorrelationId"] = @event.CorrelationId });
 
         var started = _time.GetTimestamp();
         try
@@ -503,7 +510,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     {
         // A lost connection is recovered by the client (channel and consumer included); only a channel the
         // broker closed on an open connection, e.g. after a protocol error, has to be opened again here.
-        if (_stopping.IsCancellationRequested || reason.Initiator == ShutdownInitiator.Application || !ReferenceEquals(sender, _channel))
+        if (_stopRequested || reason.Initiator == ShutdownInitiator.Application || !ReferenceEquals(sender, _channel))
         {
             return Task.CompletedTask;
         }
@@ -517,11 +524,13 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         return Task.CompletedTask;
     }
 
-    private Task OnUnregisteredAsync(object sender, ConsumerEventArgs args)
+    private Task OnCancelledByBrokerAsync(string consumerTag)
     {
-        // The broker cancelled our consumer (e.g. the queue was deleted): declare everything again.
-        if (!_stopping.IsCancellationRequested && _consumerTag is not null && args.ConsumerTags.Contains(_consumerTag))
+        // The broker cancelled our consumer: the queue was deleted, or the node is shutting down. Either
+        // way the client forgets the consumer and would not recover it, so declare and consume again.
+        if (!_stopRequested && _consumerTag is { } tag && tag == consumerTag)
         {
+            _consumerTag = null;
             LogConsumerCancelled(_logger, QueueName);
             ScheduleRestart();
         }
@@ -557,11 +566,17 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             var delay = TimeSpan.FromMilliseconds(500);
             try
             {
-                while (!_stopping.IsCancellationRequested)
+                while (!_stopRequested)
                 {
                     try
                     {
                         await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+                        if (_connection is { IsOpen: false })
+                        {
+                            // The broker is away; automatic recovery reconnects, then we consume again.
+                            continue;
+                        }
+
                         await SetUpAsync(_stopping.Token).ConfigureAwait(false);
                         return;
                     }
@@ -592,6 +607,30 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         catch (Exception ex) when (ex is OperationInterruptedException or IOException or ObjectDisposedException)
         {
             // Already closed underneath.
+        }
+    }
+
+    /// <summary>Hands deliveries to the bus, and tells a cancel sent by the broker apart from a channel shutdown.</summary>
+    private sealed class QueueConsumer(
+        IChannel channel,
+        Func<IChannel, BasicDeliverEventArgs, Task> onDelivery,
+        Func<string, Task> onCancelledByBroker) : AsyncDefaultBasicConsumer(channel)
+    {
+        public override Task HandleBasicDeliverAsync(
+            string consumerTag,
+            ulong deliveryTag,
+            bool redelivered,
+            string exchange,
+            string routingKey,
+            IReadOnlyBasicProperties properties,
+            ReadOnlyMemory<byte> body,
+            CancellationToken cancellationToken = default) =>
+            onDelivery(Channel, new BasicDeliverEventArgs(consumerTag, deliveryTag, redelivered, exchange, routingKey, properties, body, cancellationToken));
+
+        public override async Task HandleBasicCancelAsync(string consumerTag, CancellationToken cancellationToken = default)
+        {
+            await base.HandleBasicCancelAsync(consumerTag, cancellationToken).ConfigureAwait(false);
+            await onCancelledByBroker(consumerTag).ConfigureAwait(false);
         }
     }
 
