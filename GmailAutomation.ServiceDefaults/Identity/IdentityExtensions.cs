@@ -18,7 +18,7 @@ public static class IdentityExtensions
         services.AddOptions<IdentityOptions>()
             .BindConfiguration(IdentityOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.SigningKey.Length >= IdentityOptions.MinimumKeyLength, IdentityValidation.KeyMessage)
+            .Validate(o => (o.SigningKey?.Length ?? 0) >= IdentityOptions.MinimumKeyLength, IdentityValidation.KeyMessage)
             .ValidateOnStart();
         services.AddHttpContextAccessor();
         services.TryAddSingleton(TimeProvider.System);
@@ -36,7 +36,7 @@ public static class IdentityExtensions
     {
         services.AddOptions<InternalServiceOptions>()
             .BindConfiguration(InternalServiceOptions.SectionName)
-            .Validate(o => o.ServiceKey.Length >= IdentityOptions.MinimumKeyLength, IdentityValidation.ServiceKeyMessage)
+            .Validate(o => (o.ServiceKey?.Length ?? 0) >= IdentityOptions.MinimumKeyLength, IdentityValidation.ServiceKeyMessage)
             .ValidateOnStart();
         services.TryAddSingleton<ServiceKeyAuthentication>();
         services.TryAddTransient<ServiceKeyDelegatingHandler>();

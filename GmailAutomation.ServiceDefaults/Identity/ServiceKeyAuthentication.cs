@@ -15,7 +15,7 @@ public sealed class ServiceKeyAuthentication(IOptions<InternalServiceOptions> op
 {
     public const string HeaderName = "X-Service-Key";
 
-    private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.ServiceKey);
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.ServiceKey ?? string.Empty);
 
     public bool IsValid(string? presented) =>
         !string.IsNullOrEmpty(presented)

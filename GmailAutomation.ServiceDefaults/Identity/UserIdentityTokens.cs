@@ -27,7 +27,7 @@ public sealed class UserIdentityTokens
     {
         _options = options.Value;
         _time = time;
-        _key = Encoding.UTF8.GetBytes(_options.SigningKey);
+        _key = Encoding.UTF8.GetBytes(_options.SigningKey ?? string.Empty);
         if (_key.Length < IdentityOptions.MinimumKeyLength)
         {
             throw new InvalidOperationException(IdentityValidation.KeyMessage);

@@ -37,8 +37,12 @@ public static class ApplicationServiceExtensions
 
         // Tokens are encrypted with a key ring that every replica shares through Redis.
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((keys, redis) =>
-            keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey));
+        services.AddSingleton<KeyRingEncryptionKey>();
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, KeyRingEncryptionKey>((keys, redis, keyRingKey) =>
+        {
+            keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey);
+            keys.XmlEncryptor = new AesGcmXmlEncryptor(keyRingKey);
+        });
 
         // Behind the gateway, the callback URL must use the host and scheme the browser saw.
         services.Configure<ForwardedHeadersOptions>(forwarded =>

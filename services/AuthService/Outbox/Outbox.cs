@@ -101,6 +101,18 @@ public sealed partial class OutboxPublisher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+
+        // The claim (FOR UPDATE SKIP LOCKED) needs a transaction; the retrying execution strategy runs it as one unit.
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            (db, this),
+            static async (_, state, cancellationToken) => await state.Item2.PublishBatchAsync(state.db, cancellationToken),
+            verifySucceeded: null,
+            cancellationToken);
+    }
+
+    private async Task<int> PublishBatchAsync(AuthDbContext db, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var batch = await db.Outbox
             .FromSql($"""SELECT * FROM outbox_messages WHERE "PublishedAt" IS NULL ORDER BY "CreatedAt" LIMIT {BatchSize} FOR UPDATE SKIP LOCKED""")
