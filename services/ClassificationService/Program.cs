@@ -5,7 +5,7 @@ builder.AddServiceDefaults();
 // Backing services this service owns; each registration adds a real health check.
 builder.AddRedisClient("redis");
 builder.AddNpgsqlDataSource("classificationdb");
-builder.AddRabbitMQClient("rabbitmq");
+builder.AddRabbitMqEventBus("rabbitmq");
 
 var app = builder.Build();
 
