@@ -30,7 +30,7 @@ public static class GmailApiEndpoints
             Method = context.Request.Method,
             Path = context.Request.Path.Value ?? "/",
             Query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal),
-            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            Headers = CallHeaders(context.Request),
             Body = await ReadBodyAsync(context.Request, context.RequestAborted),
         };
 
@@ -73,8 +73,30 @@ public static class GmailApiEndpoints
         await context.Response.Body.WriteAsync(GmailBatch.Render(boundary, parts, results), context.RequestAborted);
     }
 
+    /// <summary>The headers a single call looks at (the hot path of messages.get copies no more than these).</summary>
+    private static Dictionary<string, string> CallHeaders(HttpRequest request)
+    {
+        var headers = new Dictionary<string, string>(2, StringComparer.OrdinalIgnoreCase);
+        if (request.Headers.Authorization is { Count: > 0 } authorization)
+        {
+            headers["Authorization"] = authorization.ToString();
+        }
+
+        if (request.ContentType is { } contentType)
+        {
+            headers["Content-Type"] = contentType;
+        }
+
+        return headers;
+    }
+
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (request.ContentLength == 0 || (request.ContentLength is null && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))))
+        {
+            return [];
+        }
+
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();

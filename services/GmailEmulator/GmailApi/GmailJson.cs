@@ -45,9 +45,38 @@ public sealed class MessageJson
     public string? Snippet { get; set; }
     public string? HistoryId { get; set; }
     public string? InternalDate { get; set; }
-    public MessagePartJson? Payload { get; set; }
+    public PayloadJson? Payload { get; set; }
     public int? SizeEstimate { get; set; }
     public string? Raw { get; set; }
+}
+
+/// <summary>
+/// A message's payload: a part tree, or the same tree already serialized (full-format payloads are rendered once
+/// per message and then written as they are; the MIME never changes).
+/// </summary>
+[JsonConverter(typeof(PayloadJsonConverter))]
+public sealed class PayloadJson
+{
+    public MessagePartJson? Part { get; init; }
+    public byte[]? Serialized { get; init; }
+}
+
+public sealed class PayloadJsonConverter : JsonConverter<PayloadJson>
+{
+    public override PayloadJson? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        new() { Part = JsonSerializer.Deserialize(ref reader, GmailJsonContext.Api.MessagePartJson) };
+
+    public override void Write(Utf8JsonWriter writer, PayloadJson value, JsonSerializerOptions options)
+    {
+        if (value.Serialized is { } serialized)
+        {
+            writer.WriteRawValue(serialized, skipInputValidation: true);
+        }
+        else
+        {
+            JsonSerializer.Serialize(writer, value.Part, GmailJsonContext.Api.MessagePartJson);
+        }
+    }
 }
 
 public sealed class MessagePartJson
@@ -177,6 +206,7 @@ public sealed class ThreadListJson
 [JsonSerializable(typeof(ErrorEnvelope))]
 [JsonSerializable(typeof(ProfileJson))]
 [JsonSerializable(typeof(MessageJson))]
+[JsonSerializable(typeof(MessagePartJson))]
 [JsonSerializable(typeof(MessageListJson))]
 [JsonSerializable(typeof(MessagePartBodyJson))]
 [JsonSerializable(typeof(ModifyMessageRequest))]

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using GmailAutomation.GmailEmulator.Mailboxes;
 using MimeKit;
 
@@ -37,10 +39,10 @@ public static class MessageRenderer
                 json.Raw = Base64Url.Encode(message.Content.Raw);
                 break;
             case Metadata:
-                json.Payload = MetadataPayload(message.Content.Raw, metadataHeaders);
+                json.Payload = new PayloadJson { Part = MetadataPayload(message, metadataHeaders) };
                 break;
             case Full:
-                json.Payload = FullPayload(message.Id, message.Content.Raw);
+                json.Payload = new PayloadJson { Serialized = CachedFullPayload(message) };
                 break;
         }
 
@@ -65,22 +67,65 @@ public static class MessageRenderer
         return entity is null ? null : Decode(entity);
     }
 
-    private static MessagePartJson MetadataPayload(byte[] raw, IReadOnlyCollection<string>? wanted)
+    /// <summary>What rendering a message once yields, kept as long as the message's content lives.</summary>
+    private sealed class Rendered
     {
-        var mime = Load(raw);
-        IEnumerable<Header> headers = TopLevelHeaders(raw);
+        public ulong MessageId { get; init; }
+        public byte[]? FullPayload { get; set; }
+        public HeaderJson[]? Headers { get; set; }
+        public string? MimeType { get; set; }
+    }
+
+    private static readonly ConditionalWeakTable<ParsedMessage, Rendered> Cache = [];
+
+    private static Rendered CacheFor(MessageView message)
+    {
+        var rendered = Cache.GetValue(message.Content, _ => new Rendered { MessageId = message.Id });
+        return rendered.MessageId == message.Id ? rendered : new Rendered { MessageId = message.Id };
+    }
+
+    private static byte[] CachedFullPayload(MessageView message)
+    {
+        var rendered = CacheFor(message);
+        if (rendered.FullPayload is { } cached)
+        {
+            return cached;
+        }
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(FullPayload(message.Id, message.Content.Raw), GmailJsonContext.Api.MessagePartJson);
+        rendered.FullPayload = bytes;
+        return bytes;
+    }
+
+    private static MessagePartJson MetadataPayload(MessageView message, IReadOnlyCollection<string>? wanted)
+    {
+        var rendered = CacheFor(message);
+        if (rendered.Headers is null || rendered.MimeType is null)
+        {
+            var headers = TopLevelHeaders(message.Content.Raw);
+            rendered.MimeType = ContentTypeOf(headers);
+            rendered.Headers = headers.Select(ToJson).ToArray();
+        }
+
+        IEnumerable<HeaderJson> selected = rendered.Headers;
         if (wanted is { Count: > 0 })
         {
-            headers = headers.Where(h => wanted.Contains(h.Field, StringComparer.OrdinalIgnoreCase));
+            selected = selected.Where(h => wanted.Contains(h.Name, StringComparer.OrdinalIgnoreCase));
         }
 
         return new MessagePartJson
         {
             PartId = string.Empty,
-            MimeType = mime?.Body?.ContentType.MimeType.ToLowerInvariant() ?? "text/plain",
+            MimeType = rendered.MimeType,
             Filename = string.Empty,
-            Headers = NullIfEmpty(headers.Select(ToJson).ToArray()),
+            Headers = NullIfEmpty(selected.ToArray()),
         };
+    }
+
+    private static string ContentTypeOf(HeaderList headers)
+    {
+        var value = headers[HeaderId.ContentType];
+        return value is not null && ContentType.TryParse(value, out var type) ? type.MimeType.ToLowerInvariant() : "text/plain";
     }
 
     private static MessagePartJson FullPayload(ulong messageId, byte[] raw)
