@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GmailAutomation.GmailEmulator.GmailApi;
 using GmailAutomation.GmailEmulator.Hosting;
 using GmailAutomation.GmailEmulator.Push;
 using GmailAutomation.GmailEmulator.Tests.GoogleSide;
@@ -272,7 +273,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     {
         await using var google = await StartAsync(("Emulator:Push:ProjectId", "my-project"));
 
-        var error = Assert.Throws<WatchRequestException>(() => google.Get<IWatchRegistry>().Watch(Alice, topic, null, null, 1));
+        var error = Assert.Throws<GmailApiException>(() => google.Get<IWatchRegistry>().Watch(Alice, topic, null, null, 1));
         Assert.Equal(400, error.Code);
         Assert.Equal("Invalid topicName does not match projects/my-project/topics/*", error.Message);
         Assert.Equal("invalidArgument", error.Reason);
@@ -285,7 +286,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
         await using var google = await StartAsync(("Emulator:Push:AllowedProjects:0", "acme-mail"));
         var watches = google.Get<IWatchRegistry>();
 
-        var error = Assert.Throws<WatchRequestException>(() => watches.Watch(Alice, "projects/evil/topics/t", null, null, 1));
+        var error = Assert.Throws<GmailApiException>(() => watches.Watch(Alice, "projects/evil/topics/t", null, null, 1));
         Assert.Equal(403, error.Code);
         Assert.Equal("forbidden", error.Reason);
         Assert.Equal("PERMISSION_DENIED", error.Status);
@@ -298,7 +299,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     public async Task Watch_rejects_an_unknown_label_filter_behavior()
     {
         await using var google = await StartAsync();
-        var error = Assert.Throws<WatchRequestException>(() => google.Get<IWatchRegistry>().Watch(Alice, Topic, ["INBOX"], "only", 1));
+        var error = Assert.Throws<GmailApiException>(() => google.Get<IWatchRegistry>().Watch(Alice, Topic, ["INBOX"], "only", 1));
         Assert.Equal(400, error.Code);
         Assert.Contains("label_filter_behavior", error.Message);
     }

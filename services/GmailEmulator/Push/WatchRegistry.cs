@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using GmailAutomation.GmailEmulator.GmailApi;
 using GmailAutomation.GmailEmulator.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public interface IWatchRegistry
 {
     /// <summary>
     /// Starts or replaces the watch of <paramref name="email"/> and publishes one notification at once.
-    /// Throws <see cref="WatchRequestException"/> with Google's answer for a malformed topic (400), a topic Gmail may
+    /// Throws <see cref="GmailApiException"/> with Google's answer for a malformed topic (400), a topic Gmail may
     /// not publish to (403) or a bad <paramref name="labelFilterBehavior"/> (400).
     /// </summary>
     /// <param name="labelFilterBehavior"><c>include</c> (default) or <c>exclude</c>; also the value of the deprecated <c>labelFilterAction</c>.</param>
@@ -59,13 +60,13 @@ public sealed partial class WatchRegistry(TimeProvider time, IOptionsMonitor<Pus
         var match = topicName is null ? null : TopicPattern().Match(topicName);
         if (match is not { Success: true })
         {
-            throw WatchRequestException.InvalidArgument($"Invalid topicName does not match projects/{push.ProjectId}/topics/*");
+            throw GmailApiException.InvalidArgument($"Invalid topicName does not match projects/{push.ProjectId}/topics/*");
         }
 
         var project = match.Groups["project"].Value;
         if (push.AllowedProjects.Count > 0 && !push.AllowedProjects.Contains(project, StringComparer.Ordinal))
         {
-            throw new WatchRequestException(403,
+            throw new GmailApiException(403,
                 $"Error sending test message to Cloud PubSub {topicName} : User not authorized to perform this action.",
                 "forbidden", "PERMISSION_DENIED");
         }
@@ -74,7 +75,7 @@ public sealed partial class WatchRegistry(TimeProvider time, IOptionsMonitor<Pus
         {
             null or "" or "include" => false,
             "exclude" => true,
-            _ => throw WatchRequestException.InvalidArgument(
+            _ => throw GmailApiException.InvalidArgument(
                 $"Invalid value at 'watch_request.label_filter_behavior' (type.googleapis.com/google.apps.gmail.v1.WatchRequest.LabelFilterBehavior), \"{labelFilterBehavior}\""),
         };
 
