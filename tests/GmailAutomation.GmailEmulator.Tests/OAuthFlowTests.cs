@@ -61,6 +61,14 @@ public sealed class OAuthFlowTests(EmulatorFactory factory) : IClassFixture<Emul
             Assert.True(info.GetProperty("email_verified").GetBoolean());
         }
 
+        // ... and on the Gmail API: consent created the mailbox.
+        using (var gmail = factory.CreateGmailClient(accessToken))
+        {
+            using var profile = await gmail.GetAsync("/gmail/v1/users/me/profile");
+            Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
+            Assert.Equal(email, JsonDocument.Parse(await profile.Content.ReadAsStringAsync()).RootElement.GetProperty("emailAddress").GetString());
+        }
+
         // 5. Refresh: a new access token, no new refresh token.
         var (refreshStatus, refreshed) = await _oauth.RefreshAsync(refreshToken);
         Assert.Equal(HttpStatusCode.OK, refreshStatus);
@@ -83,6 +91,12 @@ public sealed class OAuthFlowTests(EmulatorFactory factory) : IClassFixture<Emul
         using (var userInfo = await _oauth.UserInfoAsync(secondAccessToken))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, userInfo.StatusCode);
+        }
+
+        using (var gmail = factory.CreateGmailClient(secondAccessToken))
+        {
+            using var profile = await gmail.GetAsync("/gmail/v1/users/me/profile");
+            Assert.Equal(HttpStatusCode.Unauthorized, profile.StatusCode);
         }
 
         using (var userInfo = await _oauth.UserInfoAsync(accessToken))
