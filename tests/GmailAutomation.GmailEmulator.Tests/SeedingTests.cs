@@ -58,3 +58,20 @@ public sealed class SeedingTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 }
+
+public sealed class DemoSeedOptionsTests
+{
+    [Fact]
+    public void Demo_switch_adds_the_demo_mailbox_once()
+    {
+        var options = new SeedOptions { Demo = true };
+        var demo = Assert.Single(options.EffectiveMailboxes());
+        Assert.Equal("demo@gmail-automation.local", demo.Email);
+        Assert.Contains("spamassassin/spam", demo.Folders);
+        Assert.True(demo.GeneratedMessages > 0);
+
+        options.Mailboxes.Add(new SeedMailboxOptions { Email = "DEMO@gmail-automation.local" });
+        Assert.Single(options.EffectiveMailboxes());
+        Assert.Empty(new SeedOptions().EffectiveMailboxes());
+    }
+}

@@ -18,13 +18,14 @@ public sealed partial class MailboxSeeder(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var seed = options.Value;
-        if (seed.Mailboxes.Count == 0)
+        var mailboxes = seed.EffectiveMailboxes();
+        if (mailboxes.Count == 0)
         {
             return Task.CompletedTask;
         }
 
         var corpus = ResolveCorpusPath(seed.CorpusPath, environment.ContentRootPath);
-        foreach (var mailboxOptions in seed.Mailboxes)
+        foreach (var mailboxOptions in mailboxes)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (corpusCount, generatedCount) = Seed(mailboxOptions, corpus);

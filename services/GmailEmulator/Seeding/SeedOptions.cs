@@ -11,6 +11,30 @@ public sealed class SeedOptions
     public string? CorpusPath { get; set; }
 
     public List<SeedMailboxOptions> Mailboxes { get; set; } = [];
+
+    /// <summary>
+    /// Adds the demo mailbox (<see cref="DemoMailbox"/>): what the AppHost turns on in run mode with
+    /// <c>Emulator__Seed__Demo=true</c>.
+    /// </summary>
+    public bool Demo { get; set; }
+
+    public const string DemoEmail = "demo@gmail-automation.local";
+
+    /// <summary>A mix of every corpus category plus generated mail, over the last 90 days.</summary>
+    public static SeedMailboxOptions DemoMailbox() => new()
+    {
+        Email = DemoEmail,
+        Folders = ["spamassassin/easy_ham", "spamassassin/hard_ham", "spamassassin/spam", "enron_berkeley/1", "enron_berkeley/3", "enron_berkeley/4", "enron_berkeley/5", "enron_berkeley/6"],
+        MaxMessages = 400,
+        Days = 90,
+        GeneratedMessages = 45,
+    };
+
+    /// <summary>The configured mailboxes, plus the demo one when <see cref="Demo"/> is on and it is not configured already.</summary>
+    public IReadOnlyList<SeedMailboxOptions> EffectiveMailboxes() =>
+        Demo && !Mailboxes.Any(m => string.Equals(m.Email, DemoEmail, StringComparison.OrdinalIgnoreCase))
+            ? [.. Mailboxes, DemoMailbox()]
+            : Mailboxes;
 }
 
 public sealed class SeedMailboxOptions
