@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using GmailAutomation.GmailEmulator.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,8 @@ public sealed record PushStatistics(long Published, long Coalesced, long Deliver
 /// </summary>
 public sealed class PushNotifier : IEmulatorResettable, IDisposable
 {
+    public const string MeterName = "GmailAutomation.GmailEmulator.Push";
+
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<PushOptions> _options;
     private readonly Channel<PushJob> _queue;
@@ -32,11 +35,14 @@ public sealed class PushNotifier : IEmulatorResettable, IDisposable
     private long _givenUp;
     private long _dropped;
     private long _undeliverable;
+    private readonly Counter<long> _outcomes;
 
-    public PushNotifier(TimeProvider time, IOptionsMonitor<PushOptions> options)
+    public PushNotifier(TimeProvider time, IOptionsMonitor<PushOptions> options, IMeterFactory meters)
     {
         _time = time;
         _options = options;
+        _outcomes = meters.Create(MeterName).CreateCounter<long>(
+            "gmail_emulator.push.notifications", "{notification}", "Push notifications by outcome (published, coalesced, delivered, failed_attempt, given_up, dropped, undeliverable).");
         _queue = Channel.CreateBounded<PushJob>(new BoundedChannelOptions(options.CurrentValue.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -58,7 +64,7 @@ public sealed class PushNotifier : IEmulatorResettable, IDisposable
             {
                 window.PendingHistoryId = Math.Max(window.PendingHistoryId, historyId);
                 window.PendingWatch = watch;
-                Interlocked.Increment(ref _coalesced);
+                Count(ref _coalesced, "coalesced");
                 return;
             }
 
@@ -110,13 +116,13 @@ public sealed class PushNotifier : IEmulatorResettable, IDisposable
         timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
-    public void CountDelivered() => Interlocked.Increment(ref _delivered);
+    public void CountDelivered() => Count(ref _delivered, "delivered");
 
-    public void CountFailedAttempt() => Interlocked.Increment(ref _failedAttempts);
+    public void CountFailedAttempt() => Count(ref _failedAttempts, "failed_attempt");
 
-    public void CountGivenUp() => Interlocked.Increment(ref _givenUp);
+    public void CountGivenUp() => Count(ref _givenUp, "given_up");
 
-    public void CountUndeliverable() => Interlocked.Increment(ref _undeliverable);
+    public void CountUndeliverable() => Count(ref _undeliverable, "undeliverable");
 
     public PushStatistics Statistics() => new(
         Interlocked.Read(ref _published), Interlocked.Read(ref _coalesced), Interlocked.Read(ref _delivered),
@@ -185,7 +191,7 @@ public sealed class PushNotifier : IEmulatorResettable, IDisposable
     private void Enqueue(WatchState watch, ulong historyId, DateTimeOffset now)
     {
         var messageId = Interlocked.Increment(ref _nextMessageId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Interlocked.Increment(ref _published);
+        Count(ref _published, "published");
         Write(new PushJob(watch.TopicName, watch.Email, historyId, messageId, now, Attempt: 1));
     }
 
@@ -193,8 +199,14 @@ public sealed class PushNotifier : IEmulatorResettable, IDisposable
     {
         if (!_queue.Writer.TryWrite(job))
         {
-            Interlocked.Increment(ref _dropped);
+            Count(ref _dropped, "dropped");
         }
+    }
+
+    private void Count(ref long field, string outcome)
+    {
+        Interlocked.Increment(ref field);
+        _outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     }
 
     private sealed class UserWindow
