@@ -51,6 +51,7 @@ public static class ApplicationServiceExtensions
         services.AddHttpClient<GoogleOAuthClient>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<RedisLock>();
+        services.AddSingleton<AccountDirectory>();
         services.AddSingleton<AuthorizationStateStore>();
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<OutboxSignal>();

@@ -23,16 +23,16 @@ public static class InternalApi
     }
 
     public static async Task<Ok<AccessTokenResponse>> GetAccessToken(
-        string account, AccountService accounts, AccessTokenService tokens, CancellationToken cancellationToken)
+        string account, AccountDirectory directory, AccountService accounts, AccessTokenService tokens, CancellationToken cancellationToken)
     {
-        var found = await accounts.FindAsync(account, cancellationToken);
+        var found = await directory.ResolveAsync(account, accounts, cancellationToken);
         return TypedResults.Ok(await tokens.GetAccessTokenAsync(found, cancellationToken));
     }
 
     public static async Task<NoContent> InvalidateAccessToken(
-        string account, InvalidateRequest request, AccountService accounts, AccessTokenService tokens, CancellationToken cancellationToken)
+        string account, InvalidateRequest request, AccountDirectory directory, AccountService accounts, AccessTokenService tokens, CancellationToken cancellationToken)
     {
-        var found = await accounts.FindAsync(account, cancellationToken);
+        var found = await directory.ResolveAsync(account, accounts, cancellationToken);
         await tokens.InvalidateAsync(found, request.AccessToken, cancellationToken);
         return TypedResults.NoContent();
     }

@@ -34,12 +34,12 @@ public sealed partial class AccessTokenService(
 
     public static RedisKey LockKeyOf(Guid accountId) => "auth:refresh-lock:" + accountId.ToString("N");
 
-    public async Task<AccessTokenResponse> GetAccessTokenAsync(ConnectedAccount account, CancellationToken cancellationToken)
+    public async Task<AccessTokenResponse> GetAccessTokenAsync(AccountRef account, CancellationToken cancellationToken)
     {
         var giveUpAt = time.GetUtcNow() + Options.RefreshLockTimeout + TimeSpan.FromSeconds(5);
         while (true)
         {
-            var tokens = await store.GetAsync(account.Id, cancellationToken) ?? throw NotConnected(account);
+            var tokens = await store.GetAsync(account.Id, cancellationToken) ?? throw await NotConnectedAsync(account, cancellationToken);
             if (IsFresh(tokens))
             {
                 metrics.TokenServed(refreshed: false);
@@ -84,7 +84,7 @@ public sealed partial class AccessTokenService(
     }
 
     /// <summary>Forgets <paramref name="accessToken"/> when Gmail rejected it, so the next request refreshes.</summary>
-    public async Task InvalidateAsync(ConnectedAccount account, string accessToken, CancellationToken cancellationToken)
+    public async Task InvalidateAsync(AccountRef account, string accessToken, CancellationToken cancellationToken)
     {
         var tokens = await store.GetAsync(account.Id, cancellationToken);
         if (tokens is not null && tokens.AccessToken == accessToken)
@@ -93,10 +93,10 @@ public sealed partial class AccessTokenService(
         }
     }
 
-    private async Task<AccessTokenResponse> RefreshHoldingLockAsync(ConnectedAccount account, CancellationToken cancellationToken)
+    private async Task<AccessTokenResponse> RefreshHoldingLockAsync(AccountRef account, CancellationToken cancellationToken)
     {
         // Someone may have finished a refresh between our read and our lock.
-        var tokens = await store.GetAsync(account.Id, cancellationToken) ?? throw NotConnected(account);
+        var tokens = await store.GetAsync(account.Id, cancellationToken) ?? throw await NotConnectedAsync(account, cancellationToken);
         if (IsFresh(tokens))
         {
             metrics.TokenServed(refreshed: false);
@@ -142,17 +142,21 @@ public sealed partial class AccessTokenService(
 
     private bool IsFresh(StoredTokens tokens) => tokens.ExpiresAt - time.GetUtcNow() > Options.RefreshAhead;
 
-    private static AccessTokenResponse Response(ConnectedAccount account, StoredTokens tokens) =>
+    private static AccessTokenResponse Response(AccountRef account, StoredTokens tokens) =>
         new(account.Id, account.EmailAddress, tokens.AccessToken, tokens.ExpiresAt);
 
-    private static GmailAutomationException NotConnected(ConnectedAccount account) =>
-        account.Status == AccountStatus.Connected
-            ? ReconnectRequired(account)
+    /// <summary>No tokens are stored: the account's status (read fresh from the database) says why.</summary>
+    private async Task<GmailAutomationException> NotConnectedAsync(AccountRef reference, CancellationToken cancellationToken)
+    {
+        var account = await accounts.FindAsync(reference.Id.ToString(), cancellationToken);
+        return account.Status == AccountStatus.Connected
+            ? ReconnectRequired(reference)
             : new AuthenticationException($"Account {account.EmailAddress} is {account.Status}: it has no usable Gmail tokens.")
                 .With("accountId", account.Id)
                 .With("accountStatus", account.Status.ToString());
+    }
 
-    private static GmailAutomationException ReconnectRequired(ConnectedAccount account) =>
+    private static GmailAutomationException ReconnectRequired(AccountRef account) =>
         new AuthenticationException($"Google no longer accepts the grant of {account.EmailAddress}; the user must connect it again.")
             .With("accountId", account.Id)
             .With("accountStatus", AccountStatus.ReconnectRequired.ToString());
