@@ -65,7 +65,7 @@ public static class MailboxAdminApi
     {
         var mailbox = store.Find(email) ?? throw new NotFoundException("Mailbox", email);
         var content = ParsedMessage.Parse(await ReadRawAsync(request));
-        var labels = (labelIds ?? []).Where(l => l.Length > 0).Select(mailbox.ResolveOrCreateLabel).ToArray();
+        var labels = ResolveLabels(mailbox, labelIds);
         var date = internalDate ?? (content.Date ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
         var message = mailbox.AddMessage(content, labels, date, ParseThread(threadId), ThreadMode(threadId), notify: false);
         return TypedResults.Created(MessagePath(mailbox, message), ImportedMessage.Of(message));
@@ -77,9 +77,7 @@ public static class MailboxAdminApi
     {
         var mailbox = store.Find(email) ?? throw new NotFoundException("Mailbox", email);
         var content = ParsedMessage.Parse(await ReadRawAsync(request));
-        var labels = new[] { SystemLabels.Inbox, SystemLabels.Unread }
-            .Concat((labelIds ?? []).Where(l => l.Length > 0).Select(mailbox.ResolveOrCreateLabel))
-            .ToArray();
+        var labels = new[] { SystemLabels.Inbox, SystemLabels.Unread }.Concat(ResolveLabels(mailbox, labelIds)).ToArray();
         var date = internalDate ?? time.GetUtcNow().ToUnixTimeMilliseconds();
         var message = mailbox.AddMessage(content, labels, date, ParseThread(threadId), ThreadMode(threadId), notify: true);
         return TypedResults.Created(MessagePath(mailbox, message), ImportedMessage.Of(message));
@@ -105,6 +103,19 @@ public static class MailboxAdminApi
         }
 
         return buffer.ToArray();
+    }
+
+    private static string[] ResolveLabels(Mailbox mailbox, string[]? labelIds)
+    {
+        try
+        {
+            return (labelIds ?? []).Where(l => l.Length > 0).Select(mailbox.ResolveOrCreateLabel).ToArray();
+        }
+        catch (GmailApiException error)
+        {
+            // A name Gmail would refuse as a label (reserved, too long): the admin caller's mistake.
+            throw new ValidationException("labelIds", error.Message);
+        }
     }
 
     private static ulong? ParseThread(string? threadId) =>

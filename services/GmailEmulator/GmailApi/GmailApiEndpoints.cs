@@ -110,8 +110,10 @@ public static class GmailApiEndpoints
             return;
         }
 
+        var body = result.SerializeBody();
         response.ContentType = "application/json; charset=UTF-8";
-        await response.Body.WriteAsync(result.SerializeBody(), cancellationToken);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, cancellationToken);
     }
 }
 
