@@ -7,7 +7,8 @@ internal sealed record BackingServices(
     IResourceBuilder<IResourceWithConnectionString> Redis,
     IResourceBuilder<IResourceWithConnectionString> RabbitMq,
     IResourceBuilder<IResourceWithConnectionString> Postgres,
-    Func<string, IResourceBuilder<IResourceWithConnectionString>> AddDatabase);
+    Func<string, IResourceBuilder<IResourceWithConnectionString>> AddDatabase,
+    DataFolder Data);
 
 internal static class BackingServicesExtensions
 {
@@ -20,10 +21,10 @@ internal static class BackingServicesExtensions
     public static BackingServices AddBackingServices(this IDistributedApplicationBuilder builder)
     {
         var settings = InfrastructureSettings.Resolve(builder);
-        var redisPassword = builder.AddPasswordParameter("redis-password", settings.Data);
+        var redisPassword = builder.AddGeneratedSecret("redis-password", settings.Data);
         var rabbitUser = builder.AddParameter("rabbitmq-username", RabbitMqUser, publishValueAsDefault: true);
-        var rabbitPassword = builder.AddPasswordParameter("rabbitmq-password", settings.Data);
-        var postgresPassword = builder.AddPasswordParameter("postgres-password", settings.Data);
+        var rabbitPassword = builder.AddGeneratedSecret("rabbitmq-password", settings.Data);
+        var postgresPassword = builder.AddGeneratedSecret("postgres-password", settings.Data);
         var databases = new Dictionary<string, IResourceBuilder<IResourceWithConnectionString>>();
 
         if (settings.Mode == InfrastructureMode.LocalProcesses)
@@ -33,7 +34,8 @@ internal static class BackingServicesExtensions
                 builder.AddLocalRedis("redis", settings.Data, redisPassword).AsConnectionString(),
                 builder.AddLocalRabbitMQ("rabbitmq", settings.Data, rabbitUser, rabbitPassword).AsConnectionString(),
                 localPostgres.AsConnectionString(),
-                name => databases.TryGetValue(name, out var db) ? db : databases[name] = localPostgres.AddDatabase(name).AsConnectionString());
+                name => databases.TryGetValue(name, out var db) ? db : databases[name] = localPostgres.AddDatabase(name).AsConnectionString(),
+                settings.Data);
         }
 
         var redis = builder.AddRedis("redis", password: redisPassword);
@@ -51,7 +53,8 @@ internal static class BackingServicesExtensions
             redis.AsConnectionString(),
             rabbitmq.AsConnectionString(),
             postgres.AsConnectionString(),
-            name => databases.TryGetValue(name, out var db) ? db : databases[name] = postgres.AddDatabase(name).AsConnectionString());
+            name => databases.TryGetValue(name, out var db) ? db : databases[name] = postgres.AddDatabase(name).AsConnectionString(),
+            settings.Data);
     }
 
     /// <summary>Gives a service redis, rabbitmq and its own database, and waits for them.</summary>
@@ -85,13 +88,13 @@ internal static class BackingServicesExtensions
     }
 
     /// <summary>
-    /// A generated password (no special characters, so it needs no escaping in URIs or config files). In run mode
+    /// A generated secret (no special characters, so it needs no escaping in URIs or config files). In run mode
     /// it is kept in the data folder, so a restarted AppHost can still log in to the data it created.
     /// </summary>
-    private static IResourceBuilder<ParameterResource> AddPasswordParameter(
-        this IDistributedApplicationBuilder builder, string name, DataFolder data)
+    public static IResourceBuilder<ParameterResource> AddGeneratedSecret(
+        this IDistributedApplicationBuilder builder, string name, DataFolder data, int minLength = 22)
     {
-        var generator = new GenerateParameterDefault { MinLength = 22, Special = false };
+        var generator = new GenerateParameterDefault { MinLength = minLength, Special = false };
         ParameterDefault value = builder.ExecutionContext.IsRunMode ? new PersistedParameterDefault(data, name, generator) : generator;
         return builder.AddParameter(name, value, secret: true);
     }

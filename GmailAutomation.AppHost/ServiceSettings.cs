@@ -1,0 +1,77 @@
+using GmailAutomation.AppHost.Infrastructure;
+
+namespace GmailAutomation.AppHost;
+
+/// <summary>Secrets every service shares: the internal identity token key and the key of /internal routes.</summary>
+internal sealed record ServiceSecrets(
+    IResourceBuilder<ParameterResource> IdentitySigningKey,
+    IResourceBuilder<ParameterResource> InternalServiceKey);
+
+internal static class ServiceSettingsExtensions
+{
+    // The emulator's built-in loopback OAuth client.
+    private const string EmulatorClientId = "gmail-automation-local";
+    private const string EmulatorClientSecret = "local-secret";
+
+    /// <summary>Generated once (kept with the data in run mode, like the backing services' passwords).</summary>
+    public static ServiceSecrets AddServiceSecrets(this IDistributedApplicationBuilder builder, BackingServices infra) =>
+        new(builder.AddGeneratedSecret("identity-signing-key", infra.Data, minLength: 48),
+            builder.AddGeneratedSecret("internal-service-key", infra.Data, minLength: 48));
+
+    public static IResourceBuilder<ProjectResource> WithServiceSecrets(this IResourceBuilder<ProjectResource> project, ServiceSecrets secrets) =>
+        project
+            .WithEnvironment("Identity__SigningKey", secrets.IdentitySigningKey)
+            .WithEnvironment("Internal__ServiceKey", secrets.InternalServiceKey);
+
+    /// <summary>
+    /// Gmail API calls go to the emulator unless the AppHost is given a real Google OAuth client
+    /// (<c>Google:ClientId</c> and <c>Google:ClientSecret</c>, e.g. in user secrets).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGmail(
+        this IResourceBuilder<ProjectResource> project, IResourceBuilder<ProjectResource> gmail)
+    {
+        project.WithReference(gmail).WaitFor(gmail);
+        if (UsesRealGoogle(project.ApplicationBuilder))
+        {
+            return project
+                .WithEnvironment("Gmail__ClientId", project.ApplicationBuilder.Configuration["Google:ClientId"])
+                .WithEnvironment("Gmail__ClientSecret", GoogleClientSecret(project.ApplicationBuilder));
+        }
+
+        var emulator = gmail.GetEndpoint("http");
+        return project
+            .WithEnvironment("Gmail__BaseUrl", emulator)
+            .WithEnvironment("Gmail__TokenEndpoint", ReferenceExpression.Create($"{emulator}/token"))
+            .WithEnvironment("Gmail__ClientId", EmulatorClientId)
+            .WithEnvironment("Gmail__ClientSecret", EmulatorClientSecret);
+    }
+
+    /// <summary>The auth-service's OAuth client: Google's when configured, otherwise the emulator's.</summary>
+    public static IResourceBuilder<ProjectResource> WithGoogleOAuth(
+        this IResourceBuilder<ProjectResource> auth, IResourceBuilder<ProjectResource> gmail)
+    {
+        if (UsesRealGoogle(auth.ApplicationBuilder))
+        {
+            return auth
+                .WithEnvironment("Google__ClientId", auth.ApplicationBuilder.Configuration["Google:ClientId"])
+                .WithEnvironment("Google__ClientSecret", GoogleClientSecret(auth.ApplicationBuilder));
+        }
+
+        var emulator = gmail.GetEndpoint("http");
+        return auth
+            .WithEnvironment("Google__ClientId", EmulatorClientId)
+            .WithEnvironment("Google__ClientSecret", EmulatorClientSecret)
+            .WithEnvironment("Google__AuthorizationEndpoint", ReferenceExpression.Create($"{emulator}/o/oauth2/v2/auth"))
+            .WithEnvironment("Google__TokenEndpoint", ReferenceExpression.Create($"{emulator}/token"))
+            .WithEnvironment("Google__RevocationEndpoint", ReferenceExpression.Create($"{emulator}/revoke"))
+            .WithEnvironment("Google__UserInfoEndpoint", ReferenceExpression.Create($"{emulator}/oauth2/v3/userinfo"));
+    }
+
+    private static bool UsesRealGoogle(IDistributedApplicationBuilder builder) =>
+        !string.IsNullOrEmpty(builder.Configuration["Google:ClientId"]);
+
+    private static IResourceBuilder<ParameterResource> GoogleClientSecret(IDistributedApplicationBuilder builder) =>
+        builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == "google-client-secret") is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameterFromConfiguration("google-client-secret", "Google:ClientSecret", secret: true);
+}
