@@ -1,4 +1,5 @@
 using Xunit.Abstractions;
+using GmailAutomation.Common.Errors;
 using GmailAutomation.EventBus.Abstractions;
 using GmailAutomation.IntegrationEvents;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +33,18 @@ public sealed class BrokerRestartTests(BrokerFixture broker, ITestOutputHelper o
         await eventBus.PublishAsync(beforeRestart);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await broker.RabbitMq.RestartAsync();
+        await broker.RabbitMq.StopAsync();
+
+        // While the broker is away: publishing fails loudly after its bounded retries, and the running
+        // service reports itself unhealthy.
+        var whileDown = new AccountDisconnected { AccountId = Guid.NewGuid(), Reason = AccountDisconnectReasons.UserRequested };
+        var failure = await Assert.ThrowsAsync<ExternalServiceException>(() => eventBus.PublishAsync(whileDown));
+        Assert.Equal("rabbitmq", failure.Service);
+        Assert.Contains(whileDown.Id.ToString(), failure.Failure, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Unhealthy, (await running.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Status);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} publishing gave up at {clock.Elapsed}");
+
+        await broker.RabbitMq.StartAgainAsync();
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} broker restarted in {clock.Elapsed}");
 
         // The running service publishes and consumes again once its connection has recovered.

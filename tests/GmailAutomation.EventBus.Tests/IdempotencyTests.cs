@@ -1,5 +1,7 @@
 using GmailAutomation.EventBus.Abstractions;
+using GmailAutomation.EventBus.Idempotency;
 using GmailAutomation.IntegrationEvents;
+using StackExchange.Redis;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GmailAutomation.EventBus.Tests;
@@ -58,5 +60,38 @@ public sealed class IdempotencyTests(BrokerFixture broker)
         Assert.Equal(1, bus.Probe.Effects);
         Assert.Equal(1, counters["eventbus.messages.retried"]);
         Assert.Equal(0, counters["eventbus.events.duplicates_skipped"]);
+    }
+
+    [Fact]
+    public async Task Claims_expire_after_a_crash_and_only_their_owner_can_release_them()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(broker.Redis.ConnectionString);
+        var store = new RedisProcessedEventStore(redis);
+        var key = $"processed:store-test:{Guid.NewGuid():N}";
+
+        var first = await store.TryClaimAsync(key, TimeSpan.FromMilliseconds(400), CancellationToken.None);
+        Assert.Equal(ClaimOutcome.Claimed, first.Outcome);
+        var rival = await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal(ClaimOutcome.InProgress, rival.Outcome);
+
+        // The rival's release must not free a claim it does not hold.
+        await store.ReleaseAsync(rival, CancellationToken.None);
+        Assert.Equal(ClaimOutcome.InProgress, (await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None)).Outcome);
+
+        // The holder crashed: once its claim expires, a later delivery may run the effect.
+        await Task.Delay(600);
+        var retry = await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal(ClaimOutcome.Claimed, retry.Outcome);
+
+        await store.CompleteAsync(retry, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(ClaimOutcome.AlreadyProcessed, (await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None)).Outcome);
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+
+        // A released claim is free at once.
+        var otherKey = key + ":other";
+        var claim = await store.TryClaimAsync(otherKey, TimeSpan.FromMinutes(5), CancellationToken.None);
+        await store.ReleaseAsync(claim, CancellationToken.None);
+        Assert.Equal(ClaimOutcome.Claimed, (await store.TryClaimAsync(otherKey, TimeSpan.FromMinutes(5), CancellationToken.None)).Outcome);
     }
 }

@@ -39,7 +39,7 @@ public sealed class TestBus(BrokerFixture broker)
             ["EventBus:RetryDelays:0"] = "00:00:00.200",
             ["EventBus:RetryDelays:1"] = "00:00:00.400",
             ["EventBus:PublishRetryDelay"] = "00:00:00.200",
-            ["EventBus:PublishRetryCount"] = "8",
+            ["EventBus:PublishRetryCount"] = "5",
             ["EventBus:ShutdownTimeout"] = "00:00:05",
             ["Aspire:RabbitMQ:Client:ConnectionFactory:NetworkRecoveryInterval"] = "00:00:00.500",
         });
