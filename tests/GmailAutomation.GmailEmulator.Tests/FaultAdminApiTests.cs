@@ -6,12 +6,12 @@ using GmailAutomation.GmailEmulator.Tests.Support;
 namespace GmailAutomation.GmailEmulator.Tests;
 
 /// <summary>The admin endpoints for faults, quota counters and push subscriptions, over HTTP.</summary>
-public sealed class FaultAdminApiTests
+/// <remarks>One emulator for the class (its tests run one after another); each test sets the state it reads.</remarks>
+public sealed class FaultAdminApiTests(EmulatorFactory factory) : IClassFixture<EmulatorFactory>
 {
     [Fact]
     public async Task Faults_put_is_read_back_by_get_and_cleared_by_delete()
     {
-        await using var factory = new EmulatorFactory();
         using var client = factory.CreateClient();
 
         using var put = await client.PutAsync("/emulator/faults", Json("""
@@ -40,8 +40,12 @@ public sealed class FaultAdminApiTests
     [Fact]
     public async Task Invalid_fault_settings_are_400_problem_details_and_change_nothing()
     {
-        await using var factory = new EmulatorFactory();
         using var client = factory.CreateClient();
+
+        using (var clear = await client.DeleteAsync("/emulator/faults"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, clear.StatusCode);
+        }
 
         using var put = await client.PutAsync("/emulator/faults", Json("""{"errorRates":{"500":0.8,"503":0.8}}"""));
 
@@ -54,8 +58,8 @@ public sealed class FaultAdminApiTests
     [Fact]
     public async Task Quota_view_reports_a_users_bucket()
     {
-        await using var factory = new EmulatorFactory().WithSetting("Emulator:Quota:UnitsPerSecond", "100").WithSetting("Emulator:Quota:BurstSeconds", "3");
-        using var client = factory.CreateClient();
+        await using var own = new EmulatorFactory().WithSetting("Emulator:Quota:UnitsPerSecond", "100").WithSetting("Emulator:Quota:BurstSeconds", "3");
+        using var client = own.CreateClient();
 
         var quota = JsonDocument.Parse(await client.GetStringAsync("/emulator/quota/nobody@example.com")).RootElement;
 
@@ -69,7 +73,6 @@ public sealed class FaultAdminApiTests
     [Fact]
     public async Task Push_subscriptions_are_registered_listed_and_removed()
     {
-        await using var factory = new EmulatorFactory();
         using var client = factory.CreateClient();
 
         using var put = await client.PutAsync("/emulator/push/subscriptions", Json("""{"topic":"projects/p1/topics/gmail","endpoint":"http://127.0.0.1:9/push?token=abc"}"""));
@@ -86,6 +89,28 @@ public sealed class FaultAdminApiTests
         using var delete = await client.DeleteAsync("/emulator/push/subscriptions?topic=projects/p1/topics/gmail");
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         Assert.Empty(JsonDocument.Parse(await client.GetStringAsync("/emulator/push/subscriptions")).RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Emulator_reset_clears_faults_tokens_clients_and_push_subscriptions()
+    {
+        using var client = factory.CreateClient();
+        (await client.PutAsync("/emulator/faults", Json("""{"errorRates":{"503":0.5}}"""))).Dispose();
+        (await client.PutAsync("/emulator/push/subscriptions", Json("""{"topic":"projects/p1/topics/gmail","endpoint":"http://127.0.0.1:9/push"}"""))).Dispose();
+        (await client.PostAsync("/emulator/clients", Json("""{"client_id":"web-2","client_secret":"s","redirect_uris":["https://app.example.com/cb"]}"""))).Dispose();
+        using var minted = await client.PostAsync("/emulator/tokens", Json("""{"email":"reset.me@example.com","scopes":["email"]}"""));
+        var accessToken = JsonDocument.Parse(await minted.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
+
+        using var reset = await client.PostAsync("/emulator/reset", content: null);
+        Assert.True(reset.IsSuccessStatusCode);
+
+        Assert.Empty(JsonDocument.Parse(await client.GetStringAsync("/emulator/faults")).RootElement.GetProperty("errorRates").EnumerateObject());
+        Assert.Empty(JsonDocument.Parse(await client.GetStringAsync("/emulator/push/subscriptions")).RootElement.EnumerateArray());
+        var clients = JsonDocument.Parse(await client.GetStringAsync("/emulator/clients")).RootElement.EnumerateArray().Select(c => c.GetProperty("client_id").GetString());
+        Assert.Equal(["gmail-automation-local"], clients);
+        using var userInfo = new HttpRequestMessage(HttpMethod.Get, "/oauth2/v3/userinfo") { Headers = { Authorization = new("Bearer", accessToken) } };
+        using var rejected = await client.SendAsync(userInfo);
+        Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
