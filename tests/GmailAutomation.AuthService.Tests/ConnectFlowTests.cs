@@ -106,6 +106,25 @@ public sealed class ConnectFlowTests(AuthServiceFixture fixture)
     }
 
     [Fact]
+    public async Task A_mailbox_connected_by_one_user_cannot_be_taken_over_by_another()
+    {
+        using var owner = new TestBrowser(fixture);
+        await owner.SignInAsync(TestBrowser.NewAddress("owner"));
+        var gmail = TestBrowser.NewAddress("shared");
+        var connected = await owner.ConnectAsync(gmail);
+        using var other = new TestBrowser(fixture);
+        await other.SignInAsync(TestBrowser.NewAddress("other"));
+
+        using var response = await other.CallbackAsync(await other.AuthorizeAtGoogleAsync(await other.StartConnectAsync(gmail)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("already connected by another user", await response.Content.ReadAsStringAsync());
+        await AssertNoAccountsAsync(other);
+        var token = await TokenHelpers.GetAccessTokenAsync(fixture, gmail);
+        Assert.Equal(connected.Account!.Id, token.AccountId);
+    }
+
+    [Fact]
     public async Task Denied_consent_ends_in_a_clear_problem_and_connects_nothing()
     {
         using var browser = new TestBrowser(fixture);

@@ -156,7 +156,7 @@ public sealed partial class OAuthFlowService(
 
     private static string CookieName(string state) => CookiePrefix + AuthorizationStateStore.Hash(state)[..16];
 
-    private static void CheckConnectGrant(GoogleTokens granted)
+    internal static void CheckConnectGrant(GoogleTokens granted)
     {
         var missing = GoogleScopes.MissingGmailScopes(granted.Scopes);
         if (missing.Count > 0)
