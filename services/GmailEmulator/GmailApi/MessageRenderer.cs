@@ -42,7 +42,7 @@ public static class MessageRenderer
                 json.Payload = new PayloadJson { Part = MetadataPayload(message, metadataHeaders) };
                 break;
             case Full:
-                json.Payload = new PayloadJson { Serialized = CachedFullPayload(message) };
+                json.Payload = new PayloadJson { Serialized = message.Content.FullPayloadJson };
                 break;
         }
 
@@ -50,9 +50,9 @@ public static class MessageRenderer
     }
 
     /// <summary>Decoded bytes of the part an attachment id points at, or null.</summary>
-    public static byte[]? FindAttachment(ulong messageId, byte[] raw, string attachmentId)
+    public static byte[]? FindAttachment(byte[] raw, string attachmentId)
     {
-        if (!TryDecodeAttachmentId(attachmentId, out var ownerId, out var partId) || ownerId != messageId)
+        if (!TryDecodeAttachmentId(attachmentId, out var partId))
         {
             return null;
         }
@@ -67,39 +67,25 @@ public static class MessageRenderer
         return entity is null ? null : Decode(entity);
     }
 
-    /// <summary>What rendering a message once yields, kept as long as the message's content lives.</summary>
+    /// <summary>The top-level headers of a message, parsed on first metadata read and kept with its content.</summary>
     private sealed class Rendered
     {
-        public ulong MessageId { get; init; }
-        public byte[]? FullPayload { get; set; }
         public HeaderJson[]? Headers { get; set; }
         public string? MimeType { get; set; }
     }
 
     private static readonly ConditionalWeakTable<ParsedMessage, Rendered> Cache = [];
 
-    private static Rendered CacheFor(MessageView message)
-    {
-        var rendered = Cache.GetValue(message.Content, _ => new Rendered { MessageId = message.Id });
-        return rendered.MessageId == message.Id ? rendered : new Rendered { MessageId = message.Id };
-    }
-
-    private static byte[] CachedFullPayload(MessageView message)
-    {
-        var rendered = CacheFor(message);
-        if (rendered.FullPayload is { } cached)
-        {
-            return cached;
-        }
-
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(FullPayload(message.Id, message.Content.Raw), GmailJsonContext.Api.MessagePartJson);
-        rendered.FullPayload = bytes;
-        return bytes;
-    }
+    /// <summary>
+    /// The full-format payload, serialized: computed once when a message is stored (from the MIME tree parsed
+    /// then), since the content of a stored message never changes.
+    /// </summary>
+    public static byte[] SerializeFullPayload(MimeMessage? mime, byte[] raw) =>
+        JsonSerializer.SerializeToUtf8Bytes(FullPayload(mime, raw), GmailJsonContext.Api.MessagePartJson);
 
     private static MessagePartJson MetadataPayload(MessageView message, IReadOnlyCollection<string>? wanted)
     {
-        var rendered = CacheFor(message);
+        var rendered = Cache.GetValue(message.Content, _ => new Rendered());
         if (rendered.Headers is null || rendered.MimeType is null)
         {
             var headers = TopLevelHeaders(message.Content.Raw);
@@ -128,9 +114,8 @@ public static class MessageRenderer
         return value is not null && ContentType.TryParse(value, out var type) ? type.MimeType.ToLowerInvariant() : "text/plain";
     }
 
-    private static MessagePartJson FullPayload(ulong messageId, byte[] raw)
+    private static MessagePartJson FullPayload(MimeMessage? mime, byte[] raw)
     {
-        var mime = Load(raw);
         if (mime?.Body is null)
         {
             // Not MIME at all: the whole message is one text part, as Gmail shows unparseable mail.
@@ -144,10 +129,10 @@ public static class MessageRenderer
             };
         }
 
-        return Part(messageId, mime.Body, string.Empty, TopLevelHeaders(raw));
+        return Part(mime.Body, string.Empty, TopLevelHeaders(raw));
     }
 
-    private static MessagePartJson Part(ulong messageId, MimeEntity entity, string partId, IEnumerable<Header> headers)
+    private static MessagePartJson Part(MimeEntity entity, string partId, IEnumerable<Header> headers)
     {
         var json = new MessagePartJson
         {
@@ -160,13 +145,13 @@ public static class MessageRenderer
         if (entity is Multipart multipart)
         {
             json.Body = new MessagePartBodyJson { Size = 0 };
-            json.Parts = NullIfEmpty(multipart.Select((child, index) => Part(messageId, child, ChildId(partId, index), child.Headers)).ToArray());
+            json.Parts = NullIfEmpty(multipart.Select((child, index) => Part(child, ChildId(partId, index), child.Headers)).ToArray());
             return json;
         }
 
         var bytes = Decode(entity);
         json.Body = ParsedMessage.IsAttachmentPart(entity)
-            ? new MessagePartBodyJson { AttachmentId = AttachmentId(messageId, partId), Size = bytes.Length }
+            ? new MessagePartBodyJson { AttachmentId = AttachmentId(partId), Size = bytes.Length }
             : new MessagePartBodyJson { Size = bytes.Length, Data = bytes.Length == 0 ? null : Base64Url.Encode(bytes) };
         return json;
     }
@@ -219,27 +204,25 @@ public static class MessageRenderer
         return buffer.ToArray();
     }
 
-    private static string AttachmentId(ulong messageId, string partId) =>
-        "ANGj" + Convert.ToBase64String(Encoding.ASCII.GetBytes(GmailIds.Format(messageId) + ":" + partId))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    // Opaque to clients; attachments.get also names the message, so the part id is all it needs to carry.
+    private static string AttachmentId(string partId) =>
+        "ANGjdJ" + Convert.ToBase64String(Encoding.ASCII.GetBytes("part:" + partId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static bool TryDecodeAttachmentId(string attachmentId, out ulong messageId, out string partId)
+    private static bool TryDecodeAttachmentId(string attachmentId, out string partId)
     {
-        messageId = 0;
         partId = string.Empty;
-        if (!attachmentId.StartsWith("ANGj", StringComparison.Ordinal) || !Base64Url.TryDecode(attachmentId[4..], out var bytes))
+        if (!attachmentId.StartsWith("ANGjdJ", StringComparison.Ordinal) || !Base64Url.TryDecode(attachmentId[6..], out var bytes))
         {
             return false;
         }
 
         var text = Encoding.ASCII.GetString(bytes);
-        var colon = text.IndexOf(':');
-        if (colon < 0 || !GmailIds.TryParse(text[..colon], out messageId))
+        if (!text.StartsWith("part:", StringComparison.Ordinal))
         {
             return false;
         }
 
-        partId = text[(colon + 1)..];
+        partId = text["part:".Length..];
         return true;
     }
 

@@ -47,6 +47,9 @@ public sealed partial class ParsedMessage
 
     public int SizeEstimate => Raw.Length;
 
+    /// <summary>The full-format payload tree, already serialized (rendered once from the parse done on arrival).</summary>
+    public byte[] FullPayloadJson { get; private init; } = [];
+
     /// <summary>True when <c>In-Reply-To</c> or <c>References</c> holds at least one RFC 2822 msg-id.</summary>
     public bool HasValidReplyHeaders => IsMsgId(InReplyTo) || References.Any(IsMsgId);
 
@@ -68,6 +71,7 @@ public sealed partial class ParsedMessage
             var text = Encoding.Latin1.GetString(raw);
             return new ParsedMessage(raw)
             {
+                FullPayloadJson = GmailApi.MessageRenderer.SerializeFullPayload(null, raw),
                 Snippet = MakeSnippet(text),
                 SearchText = Truncate(text).ToLowerInvariant(),
             };
@@ -90,6 +94,7 @@ public sealed partial class ParsedMessage
             SearchText = (subject + "\n" + Truncate(body)).ToLowerInvariant(),
             HasAttachment = mime.BodyParts.Any(IsAttachmentPart),
             ThreadSubject = NormalizeSubject(subject),
+            FullPayloadJson = GmailApi.MessageRenderer.SerializeFullPayload(mime, raw),
         };
     }
 

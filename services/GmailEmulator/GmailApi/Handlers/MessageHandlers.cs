@@ -27,7 +27,7 @@ public static class MessageHandlers
     public static ValueTask<GmailResult> GetAttachment(GmailCall call)
     {
         var message = call.Mailbox.GetMessage(call.Route("messageId"));
-        var bytes = MessageRenderer.FindAttachment(message.Id, message.Content.Raw, call.Route("id")) ?? throw GmailApiException.NotFound();
+        var bytes = MessageRenderer.FindAttachment(message.Content.Raw, call.Route("id")) ?? throw GmailApiException.NotFound();
         return ValueTask.FromResult(GmailResult.Ok(new MessagePartBodyJson { Size = bytes.Length, Data = Base64Url.Encode(bytes) }));
     }
 
