@@ -1,15 +1,16 @@
+using GmailAutomation.EmailService;
+using GmailAutomation.EmailService.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-
-// Backing services this service owns; each registration adds a real health check.
-builder.AddRedisClient("redis");
-builder.AddNpgsqlDataSource("emaildb");
-builder.AddRabbitMqEventBus("rabbitmq");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapPushApi();
+app.MapSyncStatusApi();
 
 app.Run();
 
