@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GmailAutomation.EventBus.Abstractions;
+using GmailAutomation.EventBus.RabbitMq;
 using GmailAutomation.IntegrationEvents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -64,6 +65,27 @@ public sealed class LifecycleTests(BrokerFixture broker)
         await host.Services.GetRequiredService<IEventBus>().PublishAsync(sent);
         var seen = await bus.Probe.NextAsync();
         Assert.Equal(sent.Id, seen.Event.Id);
+    }
+
+    [Fact]
+    public async Task Consumer_channel_closed_by_the_broker_for_an_error_is_opened_again()
+    {
+        var bus = new TestBus(broker);
+        var queue = TestBus.NewQueueName("channel-error");
+        await using var host = await bus.StartHostAsync(queue, b => b.AddSubscription<ReplyGenerated, RecordingHandler<ReplyGenerated>>());
+        var consumer = host.Services.GetRequiredService<RabbitMqEventBusConsumer>();
+        var broken = consumer.Channel!;
+
+        // Acknowledging a delivery that never happened is a protocol error: the broker closes the channel (406).
+        await broken.BasicAckAsync(deliveryTag: 424242, multiple: false);
+        await WaitUntilAsync(() => consumer.Channel is { IsOpen: true } current && !ReferenceEquals(current, broken));
+        Assert.False(broken.IsOpen);
+
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await WaitUntilAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Healthy, TimeSpan.FromSeconds(15));
+        var sent = new ReplyGenerated { AccountId = Guid.NewGuid(), GmailMessageId = "m-8", ThreadId = "t-8", ReplyText = "Noted.", Provider = "template" };
+        await host.Services.GetRequiredService<IEventBus>().PublishAsync(sent);
+        Assert.Equal(sent.Id, (await bus.Probe.NextAsync()).Event.Id);
     }
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(20));

@@ -68,6 +68,9 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
 
     public bool HasSubscriptions => _eventTypes.Count > 0;
 
+    /// <summary>The channel consuming now (for tests that break it on purpose).</summary>
+    internal IChannel? Channel => _channel;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_eventTypes.Count == 0)
@@ -182,7 +185,8 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
                 await channel.BasicQosAsync(0, (ushort)_options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
 
                 var consumer = new QueueConsumer(channel, OnReceivedAsync, OnCancelledByBrokerAsync);
-                channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+                // The event's sender is the client's inner channel, not this recovering wrapper: capture ours.
+                channel.ChannelShutdownAsync += (_, reason) => OnChannelShutdownAsync(channel, reason);
                 if (!ReferenceEquals(_connection, connection))
                 {
                     connection.ConsumerTagChangeAfterRecoveryAsync += OnConsumerTagChangedAsync;
@@ -506,11 +510,11 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         }
     }
 
-    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
+    private Task OnChannelShutdownAsync(IChannel channel, ShutdownEventArgs reason)
     {
         // A lost connection is recovered by the client (channel and consumer included); only a channel the
         // broker closed on an open connection, e.g. after a protocol error, has to be opened again here.
-        if (_stopRequested || reason.Initiator == ShutdownInitiator.Application || !ReferenceEquals(sender, _channel))
+        if (_stopRequested || reason.Initiator == ShutdownInitiator.Application || !ReferenceEquals(channel, _channel))
         {
             return Task.CompletedTask;
         }
