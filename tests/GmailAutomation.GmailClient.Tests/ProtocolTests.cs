@@ -186,6 +186,7 @@ public sealed class ProtocolTests(RedisFixture redis) : IClassFixture<RedisFixtu
             ["CircuitBreaker:MinimumThroughput"] = "4",
             ["CircuitBreaker:FailureRatio"] = "0.5",
             ["CircuitBreaker:BreakDuration"] = "00:00:01",
+            ["CircuitBreaker:SamplingDuration"] = "00:05:00",
         });
 
         for (var i = 0; i < 4; i++)

@@ -76,14 +76,15 @@ public sealed class RedisGmailQuota : IGmailQuota
         long waitMs;
         try
         {
-            waitMs = (long)await database.ScriptEvaluateAsync(ChargeScript, key, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Not abandoned on cancellation: once sent, the charge happens, and only a caller that saw it can refund it.
+            waitMs = (long)await database.ScriptEvaluateAsync(ChargeScript, key, args).ConfigureAwait(false);
         }
         catch (RedisException ex)
         {
             throw new ExternalServiceException("redis", "the Gmail quota bucket could not be read", reason: "quotaUnavailable", innerException: ex);
         }
 
-        if (waitMs > 0)
+        if (waitMs > 0 || cancellationToken.IsCancellationRequested)
         {
             try
             {
