@@ -78,3 +78,30 @@ public sealed class PipelineTests(EmulatorFactory factory) : IClassFixture<Emula
         Assert.StartsWith("application/json", response.Content.Headers.ContentType!.ToString());
     }
 }
+
+/// <summary>A call over the user's quota gets Google's 429 body plus a Retry-After the client can honour.</summary>
+public sealed class PipelineRetryAfterTests : IDisposable
+{
+    private readonly EmulatorFactory _factory = new EmulatorFactory()
+        .UseFakeTime()
+        .WithSetting("Emulator:Quota:UnitsPerSecond", "1")
+        .WithSetting("Emulator:Quota:Capacity", "5");
+
+    [Fact]
+    public async Task Rate_limited_call_is_429_resource_exhausted_with_retry_after()
+    {
+        using var box = await TestMailbox.CreateAsync(_factory);
+        using (var first = await box.Gmail.GetAsync("/gmail/v1/users/me/messages"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using var second = await box.Gmail.GetAsync("/gmail/v1/users/me/messages");
+        var body = await Json.ReadAsync(second, HttpStatusCode.TooManyRequests);
+        Json.AssertGoogleError(body, 429, "rateLimitExceeded", "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
+        var retryAfter = int.Parse(second.Headers.GetValues("Retry-After").Single());
+        Assert.InRange(retryAfter, 1, 5);
+    }
+
+    public void Dispose() => _factory.Dispose();
+}

@@ -105,6 +105,11 @@ public static class GmailApiEndpoints
     private static async Task WriteAsync(HttpResponse response, GmailResult result, CancellationToken cancellationToken)
     {
         response.StatusCode = result.StatusCode;
+        if (result.RetryAfterSeconds is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (result.Body is null)
         {
             return;
@@ -235,6 +240,11 @@ public static class GmailBatch
             if (body.Length > 0)
             {
                 head.Append("Content-Type: application/json; charset=UTF-8\r\n");
+            }
+
+            if (result.RetryAfterSeconds is { } retryAfter)
+            {
+                head.Append("Retry-After: ").Append(retryAfter).Append("\r\n");
             }
 
             head.Append("Content-Length: ").Append(body.Length).Append("\r\n\r\n");

@@ -25,6 +25,9 @@ public sealed class GmailRequest
 /// <summary>The answer to one Gmail call: a status and a JSON body (none for 204).</summary>
 public sealed record GmailResult(int StatusCode, object? Body)
 {
+    /// <summary>Seconds a rate-limited caller should wait (sent as <c>Retry-After</c>), when known.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     public static GmailResult Ok(object body) => new(200, body);
 
     public static readonly GmailResult NoContent = new(204, null);

@@ -66,7 +66,7 @@ public sealed partial class GmailCallPipeline(
             switch (decision)
             {
                 case QuotaDecision.RateLimited:
-                    throw GmailApiException.RateLimited();
+                    return GmailResult.Error(GmailApiException.RateLimited()) with { RetryAfterSeconds = RetryAfter(grant.Email, route.Units) };
                 case QuotaDecision.TooManyConcurrent:
                     throw GmailApiException.TooManyConcurrent();
             }
@@ -87,6 +87,12 @@ public sealed partial class GmailCallPipeline(
             return await route.Handler(call);
         }
     }
+
+    /// <summary>Whole seconds until the bucket holds the call's units again (at least 1), when the gate can tell.</summary>
+    private int? RetryAfter(string email, int units) =>
+        services.GetService<Quota.QuotaGate>() is { } gate
+            ? Math.Max(1, (int)Math.Ceiling(gate.RetryAfter(email, units).TotalSeconds))
+            : null;
 
     private AccessTokenGrant Authenticate(GmailRequest request)
     {
