@@ -21,6 +21,7 @@ var auth = builder.AddProject<Projects.GmailAutomation_AuthService>("auth-servic
 var email = builder.AddProject<Projects.GmailAutomation_EmailService>("email-service")
     .WithBackingServices(infra, database: "emaildb")
     .WithServiceSecrets(secrets)
+    .WithPushToken(infra)
     .WithGmail(gmail)
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");

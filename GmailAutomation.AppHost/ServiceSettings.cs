@@ -24,6 +24,13 @@ internal static class ServiceSettingsExtensions
             .WithEnvironment("Internal__ServiceKey", secrets.InternalServiceKey);
 
     /// <summary>
+    /// The token the Pub/Sub push subscription puts in email-service's webhook URL (<c>?token=</c>), which the
+    /// webhook checks; generated once like the other secrets.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPushToken(this IResourceBuilder<ProjectResource> email, BackingServices infra) =>
+        email.WithEnvironment("EmailSync__PushToken", email.ApplicationBuilder.AddGeneratedSecret("email-push-token", infra.Data, minLength: 32));
+
+    /// <summary>
     /// Gmail API calls go to the emulator unless the AppHost is given a real Google OAuth client
     /// (<c>Google:ClientId</c> and <c>Google:ClientSecret</c>, e.g. in user secrets).
     /// </summary>
