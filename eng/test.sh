@@ -29,7 +29,7 @@ dotnet build GmailAutomation.sln --no-restore -c Debug -nologo -v quiet -clp:Err
 rm -rf "$results"
 mkdir -p "$results"
 failed_projects=()
-mapfile -t projects < <(find tests -name '*.Tests.csproj' | sort)
+mapfile -t projects < <(find tests -name '*Tests.csproj' | sort)
 for project in "${projects[@]}"; do
   name="$(basename "$project" .csproj)"
   say "Testing $name"
