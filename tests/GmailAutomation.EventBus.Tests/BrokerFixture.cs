@@ -31,14 +31,21 @@ public sealed class BrokerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _listener?.Dispose();
-        if (RabbitMq is not null)
-        {
-            await RabbitMq.DisposeAsync();
-        }
 
-        if (Redis is not null)
+        // Redis first: it is killed at once, while the broker takes a few seconds to stop.
+        try
         {
-            await Redis.DisposeAsync();
+            if (Redis is not null)
+            {
+                await Redis.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (RabbitMq is not null)
+            {
+                await RabbitMq.DisposeAsync();
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ public sealed class IdempotencyTests(BrokerFixture broker)
         bus.Probe.EffectDuration = TimeSpan.FromMilliseconds(300);
         var queue = TestBus.NewQueueName("idempotent");
         using var counters = new BusCounters(queue);
-        await using var host = await bus.StartHostAsync(queue, b => b.AddSubscription<EmailClassified, OncePerMessageHandler>(), maxDeliveryAttempts: 5);
+        await using var host = await bus.StartHostAsync(queue, b => b.AddSubscription<EmailClassified, OncePerMessageHandler>(), maxDeliveryAttempts: 10);
         var eventBus = host.Services.GetRequiredService<IEventBus>();
 
         // The same event three times (a producer that retried), two of them while the first is still running.
@@ -69,7 +69,8 @@ public sealed class IdempotencyTests(BrokerFixture broker)
         var store = new RedisProcessedEventStore(redis);
         var key = $"processed:store-test:{Guid.NewGuid():N}";
 
-        var first = await store.TryClaimAsync(key, TimeSpan.FromMilliseconds(400), CancellationToken.None);
+        var claimed = System.Diagnostics.Stopwatch.StartNew();
+        var first = await store.TryClaimAsync(key, TimeSpan.FromSeconds(3), CancellationToken.None);
         Assert.Equal(ClaimOutcome.Claimed, first.Outcome);
         var rival = await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.Equal(ClaimOutcome.InProgress, rival.Outcome);
@@ -79,9 +80,15 @@ public sealed class IdempotencyTests(BrokerFixture broker)
         Assert.Equal(ClaimOutcome.InProgress, (await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None)).Outcome);
 
         // The holder crashed: once its claim expires, a later delivery may run the effect.
-        await Task.Delay(600);
-        var retry = await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None);
-        Assert.Equal(ClaimOutcome.Claimed, retry.Outcome);
+        ProcessingClaim retry;
+        do
+        {
+            Assert.True(claimed.Elapsed < TimeSpan.FromSeconds(15), "the crashed holder's claim never expired");
+            await Task.Delay(100);
+            retry = await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None);
+        }
+        while (retry.Outcome != ClaimOutcome.Claimed);
+        Assert.True(claimed.Elapsed >= TimeSpan.FromSeconds(2.5), $"claimed again after {claimed.Elapsed}, before the claim timeout");
 
         await store.CompleteAsync(retry, TimeSpan.FromMinutes(1), CancellationToken.None);
         Assert.Equal(ClaimOutcome.AlreadyProcessed, (await store.TryClaimAsync(key, TimeSpan.FromSeconds(5), CancellationToken.None)).Outcome);
