@@ -101,7 +101,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     private static LocalRedisServer Launch()
     {
-        var port = FreeLoopbackPort();
+        var port = FreePort.Next();
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         var directory = Path.Combine(Path.GetTempPath(), $"gmail-automation-redis-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -135,13 +135,6 @@ public sealed class LocalRedisServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Capture(string? line)
