@@ -24,8 +24,28 @@ public sealed class BrokerFixture : IAsyncLifetime
 
         var rabbit = LocalRabbitMqServer.StartAsync();
         var redis = LocalRedisServer.StartAsync();
-        RabbitMq = await rabbit;
-        Redis = await redis;
+        try
+        {
+            await Task.WhenAll(rabbit, redis);
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: stop whichever server did start.
+            if (redis.IsCompletedSuccessfully)
+            {
+                await redis.Result.DisposeAsync();
+            }
+
+            if (rabbit.IsCompletedSuccessfully)
+            {
+                await rabbit.Result.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        RabbitMq = rabbit.Result;
+        Redis = redis.Result;
     }
 
     public async Task DisposeAsync()
