@@ -42,8 +42,11 @@ for project in "${projects[@]}"; do
   fi
 done
 
-# Test servers are killed by the fixtures; a crashed test host can leave one behind.
-pkill -f 'gmail-automation-(postgres|redis|rabbitmq)' 2>/dev/null || true
+# Test servers are killed by the fixtures; a crashed test host can leave one behind, orphaned.
+# Only orphans are stopped, so servers of test runs still going elsewhere on the machine are left alone.
+for pid in $(pgrep -f 'gmail-automation-(postgres|redis|rabbitmq)' || true); do
+  [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = "1" ] && kill "$pid" 2>/dev/null || true
+done
 
 summary_status=0
 python3 eng/test-summary.py "$results" || summary_status=$?
