@@ -51,9 +51,18 @@ public sealed class AccountSignals : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (subscription is not null)
+        if (subscription is null)
+        {
+            return;
+        }
+
+        try
         {
             await subscription.UnsubscribeAsync();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or RedisException)
+        {
+            // The connection went first at shutdown; the subscription ended with it.
         }
     }
 }

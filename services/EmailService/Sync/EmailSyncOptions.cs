@@ -10,8 +10,12 @@ public sealed class EmailSyncOptions : IValidatableObject
     /// <summary>Name of this replica in leases and logs; defaults to machine name, process id and a random part.</summary>
     public string? ReplicaId { get; set; }
 
-    /// <summary>Whether to ask Gmail for push notifications (<c>users.watch</c>); polling runs either way.</summary>
-    public bool PushEnabled { get; set; } = true;
+    /// <summary>
+    /// Whether to ask Gmail for push notifications (<c>users.watch</c>); polling runs either way. Off unless configured,
+    /// because push needs both sides set up: the Pub/Sub subscription pointing at <c>/api/push/gmail?token=</c> and
+    /// <see cref="PushToken"/>.
+    /// </summary>
+    public bool PushEnabled { get; set; }
 
     /// <summary>The Pub/Sub topic Gmail publishes to (<c>projects/&lt;project&gt;/topics/&lt;topic&gt;</c>).</summary>
     [RegularExpression("^projects/[^/]+/topics/[^/]+$")]

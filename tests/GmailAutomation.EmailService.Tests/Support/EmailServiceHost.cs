@@ -104,6 +104,7 @@ public sealed class EmailServiceHost : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             ["EmailSync:ReplicaId"] = name + "-" + Guid.NewGuid().ToString("N")[..6],
             ["EmailSync:UseAuthServiceDirectory"] = "false",
+            ["EmailSync:PushEnabled"] = "true",
             ["EmailSync:PushTopic"] = group.Topic,
             ["EmailSync:PushToken"] = SyncGroup.PushToken,
             ["EmailSync:SchedulerInterval"] = "00:00:00.200",
