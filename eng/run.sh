@@ -27,13 +27,15 @@ gateway_url="http://localhost:${GATEWAY_PORT:-8080}"
 say "Starting the AppHost (Ctrl+C stops every service and server)"
 # The AppHost's own output goes through; the dashboard's login line also gets a banner.
 dotnet run --project GmailAutomation.AppHost --no-build --launch-profile http -- "${apphost_args[@]}" 2>&1 |
+  { shown=0
   while IFS= read -r line; do
     printf '%s\n' "$line"
-    case "$line" in
-      *"/login?t="*)
+    case "$shown:$line" in
+      0:*"/login?t="*)
+        shown=1
         dashboard=$(printf '%s' "$line" | grep -o 'http[^ ]*/login?t=[^ ]*' || true)
         printf '\n\033[1m  Dashboard:    %s\n  Web console:  %s   (status: %s/api/status)\033[0m\n\n' \
           "$dashboard" "$gateway_url" "$gateway_url"
         ;;
     esac
-  done
+  done; }
