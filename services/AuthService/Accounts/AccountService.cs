@@ -224,6 +224,15 @@ public sealed partial class AccountService(
         Signature = p.Signature,
         ApplyLabels = p.LabelCategories.Count > 0 && !p.Paused,
         InitialSyncDays = p.SyncWindowDays,
+        LabelCategories = p.LabelCategories,
+        AiProvider = p.AiProvider,
+        AiModel = p.AiModel,
+        ReplyMode = p.ReplyMode,
+        DailyAiSpendCapUsd = p.DailyAiSpendCapUsd,
+        Paused = p.Paused,
+        SyncBatchSize = p.SyncBatchSize,
+        PollingIntervalSeconds = p.PollingIntervalSeconds,
+        AdaptivePolling = p.AdaptivePolling,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} connected (reconnect: {IsReconnect})")]

@@ -78,4 +78,31 @@ public sealed record AccountPreferences
 
     /// <summary>How many days of mail the initial sync reads.</summary>
     public int InitialSyncDays { get; init; } = 30;
+
+    /// <summary>Categories whose label is applied in Gmail; <c>*</c> means every category.</summary>
+    public IReadOnlyList<string> LabelCategories { get; init; } = ["*"];
+
+    /// <summary>The AI provider that writes replies: <c>template</c> (offline), <c>openai</c>, <c>gemini</c>, <c>ollama</c>, <c>openai-compatible</c>.</summary>
+    public string AiProvider { get; init; } = "template";
+
+    /// <summary>The provider's model, or null for the provider's configured default.</summary>
+    public string? AiModel { get; init; }
+
+    /// <summary><c>reply</c> (the sender only) or <c>reply-all</c> (never including the user's own address).</summary>
+    public string ReplyMode { get; init; } = "reply";
+
+    /// <summary>Daily AI spend cap in US dollars; once reached, replies come from the offline provider.</summary>
+    public decimal DailyAiSpendCapUsd { get; init; } = 5m;
+
+    /// <summary>The user paused automation: no labels and no drafts until resumed (sync keeps the mailbox current).</summary>
+    public bool Paused { get; init; }
+
+    /// <summary>Messages fetched per sync page.</summary>
+    public int SyncBatchSize { get; init; } = 100;
+
+    /// <summary>Seconds between polls when push is not available.</summary>
+    public int PollingIntervalSeconds { get; init; } = 300;
+
+    /// <summary>Whether polling speeds up when mail arrives and slows down when the mailbox is quiet.</summary>
+    public bool AdaptivePolling { get; init; } = true;
 }
