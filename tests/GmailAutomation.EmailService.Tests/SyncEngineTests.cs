@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GmailAutomation.EmailService.Data;
 using GmailAutomation.EmailService.Sync;
 using GmailAutomation.EmailService.Tests.Support;
+using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ServiceDefaults.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -313,6 +314,52 @@ public sealed class SyncEngineTests(SyncEnvironment env)
         var after = await host.AccountAsync(accountId);
         Assert.Equal("requested", after!.LastResyncReason);
         Assert.Equal(3, env.ReceivedIds(accountId).Count);
+    }
+
+    [Fact]
+    public async Task Pausing_applies_the_snapshot_stops_the_watch_and_the_sync_and_resuming_starts_both_again()
+    {
+        var group = await SyncGroup.CreateAsync(env);
+        var (accountId, email) = await group.AddMailboxAsync();
+        await using var host = group.StartReplica();
+        await env.SubscribePushAsync(group.Topic, host.PushUrl);
+        await host.ConnectAsync(accountId, email);
+        await SyncEnvironment.WaitUntilAsync(() => env.Completed(accountId).Count == 1, Patience, "the initial sync");
+        await SyncEnvironment.WaitUntilAsync(() => host.AccountAsync(accountId).Result?.WatchExpiresAt is not null, Patience, "the watch");
+        Assert.True(await env.IsWatchedAsync(email));
+
+        await host.PublishAsync(new PreferencesChanged
+        {
+            AccountId = accountId,
+            Revision = 3,
+            Preferences = new AccountPreferences { Paused = true, InitialSyncDays = 14, SyncBatchSize = 20, PollingIntervalSeconds = 600, AdaptivePolling = false },
+        });
+        await SyncEnvironment.WaitUntilAsync(() => !env.IsWatchedAsync(email).Result, TimeSpan.FromSeconds(10), "users.stop after the pause");
+        var paused = (await host.AccountAsync(accountId))!;
+        Assert.True(paused.Paused);
+        Assert.Equal(14, paused.WindowDays);
+        Assert.Equal(20, paused.BatchSize);
+        Assert.Equal(600, paused.PollingIntervalSeconds);
+        Assert.False(paused.AdaptivePolling);
+        Assert.Equal(3, paused.PreferencesRevision);
+        Assert.Null(paused.WatchExpiresAt);
+
+        // Paused: no sync and no watch renewal, however long it lasts.
+        var whilePaused = await env.DeliverAsync(email, SyncEnvironment.Mail("while paused"));
+        await Task.Delay(1500);
+        Assert.DoesNotContain(accountId, host.Services.GetRequiredService<SyncScheduler>().Owned);
+        Assert.DoesNotContain(whilePaused, env.ReceivedIds(accountId));
+        Assert.False(await env.IsWatchedAsync(email));
+
+        // An older snapshot arriving late changes nothing.
+        await host.PublishAsync(new PreferencesChanged { AccountId = accountId, Revision = 2, Preferences = new AccountPreferences { Paused = false } });
+        await Task.Delay(500);
+        Assert.True((await host.AccountAsync(accountId))!.Paused);
+
+        await host.PublishAsync(new PreferencesChanged { AccountId = accountId, Revision = 4, Preferences = new AccountPreferences { Paused = false } });
+        await SyncEnvironment.WaitUntilAsync(() => env.ReceivedIds(accountId).Contains(whilePaused), Patience, "the mail of the pause after resuming");
+        await SyncEnvironment.WaitUntilAsync(() => env.IsWatchedAsync(email).Result, Patience, "the watch after resuming");
+        Assert.Single(env.ReceivedIds(accountId), whilePaused);
     }
 
     [Fact]

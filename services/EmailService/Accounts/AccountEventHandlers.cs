@@ -16,12 +16,17 @@ public sealed class AccountRegistry(
     IOptions<EmailSyncOptions> options,
     TimeProvider time)
 {
-    public async Task UpsertAsync(Guid accountId, Action<SyncAccount> change, CancellationToken cancellationToken)
+    /// <param name="readDirectory">
+    /// Whether to read owner, status and preferences from the auth-service too: events that carry only part of the
+    /// account need it; <see cref="PreferencesChanged"/> carries the whole preference snapshot and does not.
+    /// </param>
+    public async Task UpsertAsync(Guid accountId, Action<SyncAccount> change, CancellationToken cancellationToken, bool readDirectory = true)
     {
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
         account ??= db.Accounts.Add(new SyncAccount { Id = accountId, Phase = SyncPhase.Pending }).Entity;
         change(account);
-        if (options.Value.UseAuthServiceDirectory
+        if (readDirectory
+            && options.Value.UseAuthServiceDirectory
             && await services.GetRequiredService<AccountDirectory>().GetAsync(accountId, cancellationToken) is { } details)
         {
             details.ApplyTo(account);
@@ -69,15 +74,28 @@ public sealed class AccountDisconnectedHandler(AccountRegistry registry) : IInte
         }, cancellationToken);
 }
 
+/// <summary>
+/// Applies the sync part of the preference snapshot (window, batch size, polling, pause); an older revision than
+/// the one stored is ignored. A pause stops the account's sync and its Gmail watch at the next scheduling round.
+/// </summary>
 public sealed class PreferencesChangedHandler(AccountRegistry registry) : IIntegrationEventHandler<PreferencesChanged>
 {
     public Task Handle(PreferencesChanged @event, CancellationToken cancellationToken) =>
-        registry.UpsertAsync(@event.AccountId, account =>
+        registry.UpsertAsync(@event.AccountId, account => Apply(account, @event), cancellationToken, readDirectory: false);
+
+    public static void Apply(SyncAccount account, PreferencesChanged @event)
+    {
+        if (@event.Revision < account.PreferencesRevision)
         {
-            if (@event.Revision >= account.PreferencesRevision)
-            {
-                account.WindowDays = Math.Clamp(@event.Preferences.InitialSyncDays, 7, 90);
-                account.PreferencesRevision = @event.Revision;
-            }
-        }, cancellationToken);
+            return;
+        }
+
+        var preferences = @event.Preferences;
+        account.WindowDays = Math.Clamp(preferences.InitialSyncDays, 7, 90);
+        account.BatchSize = Math.Clamp(preferences.SyncBatchSize, 10, 500);
+        account.PollingIntervalSeconds = preferences.PollingIntervalSeconds;
+        account.AdaptivePolling = preferences.AdaptivePolling;
+        account.Paused = preferences.Paused;
+        account.PreferencesRevision = @event.Revision;
+    }
 }

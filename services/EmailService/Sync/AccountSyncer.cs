@@ -58,6 +58,40 @@ public sealed partial class AccountSyncer(
         return expires;
     }
 
+    /// <summary>
+    /// Ends the Gmail watch of an account that should no longer sync. The recorded expiry is cleared first, so of
+    /// several replicas only one calls <c>users.stop</c>; when the call fails the expiry is put back and the next
+    /// scheduling round tries again. Without a usable grant (disconnected: the auth-service stopped the watch before
+    /// revoking; reconnect required: there is no token to call with) only the record is cleared.
+    /// </summary>
+    /// <returns>Whether this call ended the watch at Gmail.</returns>
+    public async Task<bool> StopWatchAsync(Guid accountId, string email, DateTimeOffset watchExpiresAt, bool callGmail, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EmailDbContext>();
+        var claimed = await db.Accounts
+            .Where(a => a.Id == accountId && a.WatchExpiresAt == watchExpiresAt)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.WatchExpiresAt, (DateTimeOffset?)null), cancellationToken);
+        if (claimed == 0 || !callGmail)
+        {
+            return false;
+        }
+
+        try
+        {
+            await gmail.StopAsync(email, cancellationToken);
+            LogWatchStopped(accountId);
+            return true;
+        }
+        catch
+        {
+            await db.Accounts
+                .Where(a => a.Id == accountId && a.WatchExpiresAt == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(a => a.WatchExpiresAt, watchExpiresAt), CancellationToken.None);
+            throw;
+        }
+    }
+
     /// <summary>Reads the whole window (newest first), skipping messages handed on before, then makes the pass's start the cursor.</summary>
     private async Task<int> WindowPassAsync(AccountLease lease, SyncAccount account, CancellationToken cancellationToken)
     {
@@ -390,6 +424,9 @@ public sealed partial class AccountSyncer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId}: re-sync of the window ({Reason}), re-sync number {Count}")]
     private partial void LogResync(Guid accountId, string reason, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId}: Gmail watch stopped (paused or disconnected)")]
+    private partial void LogWatchStopped(Guid accountId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId}: Gmail refused the stored page token; listing the window again")]
     private partial void LogPageTokenRejected(Guid accountId);

@@ -104,6 +104,8 @@ public sealed partial class SyncScheduler(
             await StopAsync(id, worker);
         }
 
+        await StopWatchesAsync(stoppingToken);
+
         var share = Math.Min(options.Value.MaxAccountsPerReplica, (active.Count + replicas - 1) / replicas);
         var owned = Snapshot();
         foreach (var (id, worker) in owned.Skip(share))
@@ -124,6 +126,38 @@ public sealed partial class SyncScheduler(
             {
                 Start(lease, email, stoppingToken);
                 count++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Paused and disconnected accounts get no more push notifications: their recorded watches are stopped (their
+    /// loops have ended, so nothing renews them). Any replica may do it; <see cref="AccountSyncer.StopWatchAsync"/>
+    /// makes sure only one calls Gmail.
+    /// </summary>
+    private async Task StopWatchesAsync(CancellationToken stoppingToken)
+    {
+        List<(Guid Id, string Email, DateTimeOffset Expires, bool HasGrant)> watched;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<EmailDbContext>();
+            watched = (await db.Accounts.AsNoTracking()
+                .Where(a => a.WatchExpiresAt != null && (!a.Connected || a.Paused || a.ReconnectRequired))
+                .Select(a => new { a.Id, a.EmailAddress, a.WatchExpiresAt, HasGrant = a.Connected && !a.ReconnectRequired })
+                .ToListAsync(stoppingToken))
+                .Select(a => (a.Id, a.EmailAddress, a.WatchExpiresAt!.Value, a.HasGrant))
+                .ToList();
+        }
+
+        foreach (var (id, email, expires, hasGrant) in watched)
+        {
+            try
+            {
+                await syncer.StopWatchAsync(id, email, expires, callGmail: hasGrant && email.Length > 0, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogStopWatchFailed(id, ex.Message);
             }
         }
     }
@@ -306,6 +340,9 @@ public sealed partial class SyncScheduler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "users.watch for account {AccountId} failed: {Error}")]
     private partial void LogWatchFailed(Guid accountId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "users.stop for account {AccountId} failed, tried again next round: {Error}")]
+    private partial void LogStopWatchFailed(Guid accountId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the error of account {AccountId}: {Error}")]
     private partial void LogRecordFailed(Guid accountId, string error);

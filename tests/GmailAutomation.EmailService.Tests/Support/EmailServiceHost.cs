@@ -64,8 +64,10 @@ public sealed class EmailServiceHost : WebApplicationFactory<Program>
 
     public HttpClient Http() => new() { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
 
-    public Task ConnectAsync(Guid accountId, string email) =>
-        Services.GetRequiredService<IEventBus>().PublishAsync(new AccountConnected { AccountId = accountId, EmailAddress = email });
+    public Task ConnectAsync(Guid accountId, string email) => PublishAsync(new AccountConnected { AccountId = accountId, EmailAddress = email });
+
+    /// <summary>Publishes an event on the real broker, as the auth-service would.</summary>
+    public Task PublishAsync(IntegrationEvent @event) => Services.GetRequiredService<IEventBus>().PublishAsync(@event);
 
     public async Task<SyncAccount?> AccountAsync(Guid accountId)
     {

@@ -167,6 +167,13 @@ public sealed class SyncEnvironment : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, $"push subscription refused: {(int)response.StatusCode} {body}");
     }
 
+    /// <summary>Whether the emulator holds a live users.watch for <paramref name="email"/>.</summary>
+    public async Task<bool> IsWatchedAsync(string email)
+    {
+        var status = JsonNode.Parse(await Admin.GetStringAsync("emulator/push/status"))!;
+        return status["watches"]!.AsArray().Any(w => string.Equals(w!["emailAddress"]!.GetValue<string>(), email, StringComparison.OrdinalIgnoreCase));
+    }
+
     public static string Mail(string subject, string body = "Hello there.", string from = "Alice <alice@example.com>") =>
         $"From: {from}\r\nTo: user@example.com\r\nSubject: {subject}\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <{Guid.NewGuid():N}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n";
 
