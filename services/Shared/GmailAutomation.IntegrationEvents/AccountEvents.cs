@@ -12,6 +12,9 @@ public sealed record AccountConnected : IntegrationEvent, IAccountEvent
 
     /// <summary>True when the account was connected before and has been connected again.</summary>
     public bool IsReconnect { get; init; }
+
+    /// <summary>The product user who owns the account (null from publishers that predate the field).</summary>
+    public Guid? UserId { get; init; }
 }
 
 /// <summary>An account was disconnected: its sync stops and no further drafts are written for it.</summary>
