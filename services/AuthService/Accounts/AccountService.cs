@@ -94,6 +94,7 @@ public sealed partial class AccountService(
             EmailAddress = account.EmailAddress,
             GrantedScopes = granted.Scopes,
             IsReconnect = existing is not null,
+            UserId = userId,
         }, now);
 
         await tokens.SaveAsync(new StoredTokens(account.Id, granted.AccessToken, refreshToken, granted.ExpiresAt, granted.Scopes, now), cancellationToken);
