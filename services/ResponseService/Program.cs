@@ -1,15 +1,15 @@
+using GmailAutomation.ResponseService;
+using GmailAutomation.ResponseService.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-
-// Backing services this service owns; each registration adds a real health check.
-builder.AddRedisClient("redis");
-builder.AddNpgsqlDataSource("responsedb");
-builder.AddRabbitMqEventBus("rabbitmq");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapRepliesApi();
 
 app.Run();
 
