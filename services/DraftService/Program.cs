@@ -1,15 +1,15 @@
+using GmailAutomation.DraftService;
+using GmailAutomation.DraftService.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-
-// Backing services this service owns; each registration adds a real health check.
-builder.AddRedisClient("redis");
-builder.AddNpgsqlDataSource("draftdb");
-builder.AddRabbitMqEventBus("rabbitmq");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapDraftsApi();
 
 app.Run();
 

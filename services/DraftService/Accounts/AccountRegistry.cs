@@ -1,0 +1,93 @@
+using GmailAutomation.Common.Errors;
+using GmailAutomation.DraftService.Data;
+using GmailAutomation.EventBus.Abstractions;
+using GmailAutomation.IntegrationEvents;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GmailAutomation.DraftService.Accounts;
+
+/// <summary>Keeps draftdb's accounts in step with the auth-service's events (idempotent upserts) and finds an account for a draft.</summary>
+public sealed class AccountRegistry(DraftDbContext db, IServiceProvider services, IOptions<DraftServiceOptions> options, TimeProvider time)
+{
+    public async Task UpsertAsync(Guid accountId, Action<DraftAccount> change, CancellationToken cancellationToken)
+    {
+        var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
+        account ??= db.Accounts.Add(new DraftAccount { Id = accountId }).Entity;
+        change(account);
+        if (options.Value.UseAuthServiceDirectory
+            && await services.GetRequiredService<AccountDirectory>().GetAsync(accountId, cancellationToken) is { } details)
+        {
+            details.ApplyTo(account);
+        }
+
+        account.UpdatedAt = time.GetUtcNow();
+
+        // A redelivery racing this insert fails on the key; the bus retries the event, which then updates the row.
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The account a reply is for; asks the auth-service when its events have not arrived yet.</summary>
+    public async Task<DraftAccount> GetAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
+        if (account is { EmailAddress.Length: > 0 })
+        {
+            return account;
+        }
+
+        if (options.Value.UseAuthServiceDirectory)
+        {
+            await UpsertAsync(accountId, _ => { }, cancellationToken);
+            account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
+            if (account is { EmailAddress.Length: > 0 })
+            {
+                return account;
+            }
+        }
+
+        // The AccountConnected event may still be on its way: the bus retries this delivery later.
+        throw new NotFoundException("Account", accountId.ToString());
+    }
+}
+
+public sealed class AccountConnectedHandler(AccountRegistry registry) : IIntegrationEventHandler<AccountConnected>
+{
+    public Task Handle(AccountConnected @event, CancellationToken cancellationToken) =>
+        registry.UpsertAsync(@event.AccountId, account =>
+        {
+            account.EmailAddress = @event.EmailAddress.ToLowerInvariant();
+            account.Connected = true;
+        }, cancellationToken);
+}
+
+public sealed class AccountDisconnectedHandler(AccountRegistry registry) : IIntegrationEventHandler<AccountDisconnected>
+{
+    public Task Handle(AccountDisconnected @event, CancellationToken cancellationToken) =>
+        registry.UpsertAsync(@event.AccountId, account =>
+        {
+            if (@event.EmailAddress is { Length: > 0 } email)
+            {
+                account.EmailAddress = email.ToLowerInvariant();
+            }
+
+            // Whatever the reason, Gmail cannot be written for this account until it is connected again.
+            account.Connected = false;
+        }, cancellationToken);
+}
+
+/// <summary>Keeps the latest preference snapshot per account; an older revision arriving late is dropped.</summary>
+public sealed class PreferencesChangedHandler(AccountRegistry registry) : IIntegrationEventHandler<PreferencesChanged>
+{
+    public Task Handle(PreferencesChanged @event, CancellationToken cancellationToken) =>
+        registry.UpsertAsync(@event.AccountId, account =>
+        {
+            if (@event.Revision > account.PreferencesRevision)
+            {
+                account.ReplyMode = @event.Preferences.ReplyMode == ReplyModes.ReplyAll ? ReplyModes.ReplyAll : ReplyModes.Reply;
+                account.DraftRepliesEnabled = @event.Preferences.DraftRepliesEnabled;
+                account.Paused = @event.Preferences.Paused;
+                account.PreferencesRevision = @event.Revision;
+            }
+        }, cancellationToken);
+}
