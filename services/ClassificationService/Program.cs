@@ -1,3 +1,5 @@
+using GmailAutomation.ClassificationService;
+using GmailAutomation.ClassificationService.Apis;
 using GmailAutomation.ClassificationService.Tools;
 
 // `eval` and `train` are command-line modes (eng/classify-eval.sh, eng/classify-train.sh): no web host.
@@ -9,15 +11,16 @@ if (ClassifierCommands.IsCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-
-// Backing services this service owns; each registration adds a real health check.
-builder.AddRedisClient("redis");
-builder.AddNpgsqlDataSource("classificationdb");
-builder.AddRabbitMqEventBus("rabbitmq");
+builder.AddApplicationServices();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapRulesApi();
+app.MapClassifyApi();
+app.MapMessagesApi();
 
 app.Run();
 return 0;
