@@ -9,6 +9,7 @@ var infra = builder.AddBackingServices();
 var secrets = builder.AddServiceSecrets(infra);
 
 var gmail = builder.AddProject<Projects.GmailAutomation_GmailEmulator>("gmail-emulator")
+    .WithDemoMailbox()
     .WithHttpHealthCheck("/health");
 
 var auth = builder.AddProject<Projects.GmailAutomation_AuthService>("auth-service")
@@ -21,7 +22,7 @@ var auth = builder.AddProject<Projects.GmailAutomation_AuthService>("auth-servic
 var email = builder.AddProject<Projects.GmailAutomation_EmailService>("email-service")
     .WithBackingServices(infra, database: "emaildb")
     .WithServiceSecrets(secrets)
-    .WithPushToken(infra)
+    .WithPush(gmail, infra)
     .WithGmail(gmail)
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");

@@ -24,11 +24,25 @@ internal static class ServiceSettingsExtensions
             .WithEnvironment("Internal__ServiceKey", secrets.InternalServiceKey);
 
     /// <summary>
-    /// The token the Pub/Sub push subscription puts in email-service's webhook URL (<c>?token=</c>), which the
-    /// webhook checks; generated once like the other secrets.
+    /// Gmail push for email-service. The token the Pub/Sub push subscription puts in the webhook URL
+    /// (<c>?token=</c>), which the webhook checks, is generated once like the other secrets. With the emulator, its
+    /// push delivery (<c>Emulator:Push:Endpoint</c>) is pointed at email-service's <c>/api/push/gmail</c> on
+    /// whatever port it gets, and push is switched on. With real Google, push needs a Cloud Pub/Sub topic and a
+    /// push subscription to a public URL, so email-service stays on polling.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithPushToken(this IResourceBuilder<ProjectResource> email, BackingServices infra) =>
-        email.WithEnvironment("EmailSync__PushToken", email.ApplicationBuilder.AddGeneratedSecret("email-push-token", infra.Data, minLength: 32));
+    public static IResourceBuilder<ProjectResource> WithPush(
+        this IResourceBuilder<ProjectResource> email, IResourceBuilder<ProjectResource> gmail, BackingServices infra)
+    {
+        var token = email.ApplicationBuilder.AddGeneratedSecret("email-push-token", infra.Data, minLength: 32);
+        email.WithEnvironment("EmailSync__PushToken", token);
+        if (UsesRealGoogle(email.ApplicationBuilder))
+        {
+            return email;
+        }
+
+        gmail.WithEnvironment("Emulator__Push__Endpoint", ReferenceExpression.Create($"{email.GetEndpoint("http")}/api/push/gmail?token={token}"));
+        return email.WithEnvironment("EmailSync__PushEnabled", "true");
+    }
 
     /// <summary>
     /// Gmail API calls go to the emulator unless the AppHost is given a real Google OAuth client
@@ -52,6 +66,13 @@ internal static class ServiceSettingsExtensions
             .WithEnvironment("Gmail__ClientId", EmulatorClientId)
             .WithEnvironment("Gmail__ClientSecret", EmulatorClientSecret);
     }
+
+    /// <summary>
+    /// In run mode the emulator starts with the demo mailbox (<c>demo@gmail-automation.local</c>), so a person can
+    /// connect it through the browser right away.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDemoMailbox(this IResourceBuilder<ProjectResource> gmail) =>
+        gmail.ApplicationBuilder.ExecutionContext.IsRunMode ? gmail.WithEnvironment("Emulator__Seed__Demo", "true") : gmail;
 
     /// <summary>The auth-service's OAuth client: Google's when configured, otherwise the emulator's.</summary>
     public static IResourceBuilder<ProjectResource> WithGoogleOAuth(
