@@ -11,12 +11,16 @@ as_root() {
 }
 
 # Debian's redis-server, rabbitmq-server and postgresql: the AppHost runs them as local processes
-# (with its own ports, users and data folder) when no container runtime is available.
+# (with its own ports, users and data folder) when no container runtime is available. Debian's prometheus
+# and prometheus-alertmanager bring promtool and amtool for the monitoring tests; their services stay off.
 ensure_system_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)
+  # promtool and amtool validate deploy/monitoring (alert rules, scrape and Alertmanager config) in tests.
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   if [ "${#missing[@]}" -eq 0 ]; then
     return 0
   fi
