@@ -4,12 +4,19 @@ using GmailAutomation.ApiGateway.Status;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddApplicationServices();
 builder.AddSystemStatus();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseGatewayIdentity();
+
 app.MapStatusApi();
+app.MapSessionApi();
+app.MapApiTokensApi();
+app.MapAuditApi();
+app.MapPublicApiProxy();
 
 app.Run();
 

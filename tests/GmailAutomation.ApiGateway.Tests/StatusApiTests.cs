@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using GmailAutomation.ApiGateway.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 
 namespace GmailAutomation.ApiGateway.Tests;
 
-public sealed class StatusApiTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+[Collection(GatewayCollection.Name)]
+public sealed class StatusApiTests(GatewayFixture fixture)
 {
     [Fact]
     public async Task Status_is_200_with_every_service_and_backing_resource_healthy_and_versioned()
@@ -16,10 +18,15 @@ public sealed class StatusApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", status.GetProperty("status").GetString());
 
-        var service = Assert.Single(status.GetProperty("services").EnumerateArray());
-        Assert.Equal("draft-service", service.GetProperty("name").GetString());
-        Assert.Equal("Healthy", service.GetProperty("status").GetString());
-        Assert.False(string.IsNullOrEmpty(service.GetProperty("version").GetString()));
+        var services = status.GetProperty("services").EnumerateArray().ToList();
+        Assert.Equal(
+            ["auth-service", "classification-service", "draft-service", "email-service", "response-service"],
+            services.Select(s => s.GetProperty("name").GetString()));
+        Assert.All(services, service =>
+        {
+            Assert.Equal("Healthy", service.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrEmpty(service.GetProperty("version").GetString()));
+        });
 
         var resources = status.GetProperty("resources").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
         Assert.Equal(["postgres", "rabbitmq", "redis"], resources.Keys.Order(StringComparer.Ordinal));
