@@ -30,7 +30,16 @@ public static class ApplicationServiceExtensions
         builder.AddNpgsqlDbContext<AuthDbContext>("authdb");
         builder.AddRabbitMqEventBus("rabbitmq");
 
-        services.AddOptions<GoogleOAuthOptions>().BindConfiguration(GoogleOAuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GoogleOAuthOptions>().BindConfiguration(GoogleOAuthOptions.SectionName)
+            .PostConfigure<IConfiguration>((google, configuration) =>
+            {
+                // The Gmail root the other services use (the emulator in the AppHost) unless configured here.
+                if (google.GmailApiBaseUrl is null && Uri.TryCreate(configuration["Gmail:BaseUrl"], UriKind.Absolute, out var gmail))
+                {
+                    google.GmailApiBaseUrl = gmail;
+                }
+            })
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthServiceOptions>().BindConfiguration(AuthServiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddUserIdentity();
         services.AddInternalServiceAuthentication();

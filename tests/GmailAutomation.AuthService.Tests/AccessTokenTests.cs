@@ -168,6 +168,39 @@ public sealed class AccessTokenTests(AuthServiceFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Disconnecting_stops_the_mailboxs_Gmail_watch_before_revoking_the_grant()
+    {
+        var (browser, accountId, address) = await TokenHelpers.ConnectNewAccountAsync(fixture, "unwatch");
+        using var _ = browser;
+        var token = await TokenHelpers.GetAccessTokenAsync(fixture, address);
+        using var gmail = fixture.Emulator.CreateClient();
+        using (var watch = new HttpRequestMessage(HttpMethod.Post, "/gmail/v1/users/me/watch")
+        {
+            Content = JsonContent.Create(new { topicName = "projects/gmail-automation-local/topics/unwatch" }),
+        })
+        {
+            watch.Headers.Authorization = new("Bearer", token.AccessToken);
+            using var watched = await gmail.SendAsync(watch);
+            Assert.True(watched.IsSuccessStatusCode, await watched.Content.ReadAsStringAsync());
+        }
+
+        Assert.True(await IsWatchedAsync(gmail, address));
+
+        using var response = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/accounts/{accountId}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(await IsWatchedAsync(gmail, address));
+        Assert.True((await response.Content.ReadFromJsonAsync<DisconnectResult>())!.RevokedAtGoogle);
+    }
+
+    private static async Task<bool> IsWatchedAsync(HttpClient emulator, string address)
+    {
+        using var status = JsonDocument.Parse(await emulator.GetStringAsync("/emulator/push/status"));
+        return status.RootElement.GetProperty("watches").EnumerateArray()
+            .Any(w => string.Equals(w.GetProperty("emailAddress").GetString(), address, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task A_token_Gmail_rejected_is_replaced_on_the_next_request()
     {
         var (browser, _, address) = await TokenHelpers.ConnectNewAccountAsync(fixture, "invalidate");

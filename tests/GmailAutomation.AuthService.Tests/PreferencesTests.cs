@@ -129,6 +129,40 @@ public sealed class PreferencesTests(AuthServiceFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task The_published_snapshot_reflects_every_changed_preference()
+    {
+        using var response = await PutAsync(new JsonObject
+        {
+            ["labelCategories"] = new JsonArray("work", "newsletters"),
+            ["aiProvider"] = "openai",
+            ["aiModel"] = "gpt-4o-mini",
+            ["replyMode"] = "reply-all",
+            ["dailyAiSpendCapUsd"] = 12.5,
+            ["syncBatchSize"] = 250,
+            ["pollingIntervalSeconds"] = 900,
+            ["adaptivePolling"] = false,
+            ["paused"] = true,
+        });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var view = (await response.Content.ReadFromJsonAsync<PreferencesView>())!;
+
+        var snapshot = (await fixture.Events.WaitForAsync<PreferencesChanged>(e => e.AccountId == _accountId && e.Revision == view.Revision)).Preferences;
+        Assert.Equal(["work", "newsletters"], snapshot.LabelCategories);
+        Assert.Equal("openai", snapshot.AiProvider);
+        Assert.Equal("gpt-4o-mini", snapshot.AiModel);
+        Assert.Equal("reply-all", snapshot.ReplyMode);
+        Assert.Equal(12.5m, snapshot.DailyAiSpendCapUsd);
+        Assert.Equal(250, snapshot.SyncBatchSize);
+        Assert.Equal(900, snapshot.PollingIntervalSeconds);
+        Assert.False(snapshot.AdaptivePolling);
+        Assert.True(snapshot.Paused);
+
+        // What was not sent keeps its value, in the snapshot as in the API.
+        Assert.Equal(view.SyncWindowDays, snapshot.InitialSyncDays);
+        Assert.Equal(view.Tone, snapshot.Tone);
+    }
+
+    [Fact]
     public async Task Pausing_an_account_tells_consumers_to_stop_drafting_and_labelling()
     {
         using var response = await PutAsync(new JsonObject { ["paused"] = true });

@@ -96,6 +96,24 @@ public sealed class GoogleOAuthClient(HttpClient http, IOptions<GoogleOAuthOptio
     }
 
     /// <summary>
+    /// Ends the mailbox's Gmail push notifications (<c>users.stop</c>, 204) with <paramref name="accessToken"/>. Used
+    /// on disconnect, before the grant is revoked: afterwards no token could stop the watch any more.
+    /// </summary>
+    public async Task StopGmailWatchAsync(string accessToken, CancellationToken cancellationToken)
+    {
+        var root = Options.GmailApiBaseUrl ?? new Uri("https://gmail.googleapis.com");
+        var endpoint = new Uri(root, root.AbsolutePath.TrimEnd('/') + "/gmail/v1/users/me/stop");
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, endpoint) { Headers = { Authorization = new("Bearer", accessToken) } },
+            "Gmail users.stop",
+            cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ExternalServiceException(ServiceName, $"Gmail users.stop answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+    }
+
+    /// <summary>
     /// Who granted <paramref name="tokens"/>: from the id_token when it names a verified address, else from the
     /// userinfo endpoint. The id_token came straight from the token endpoint over TLS, which OpenID Connect
     /// (Core §3.1.3.7) accepts instead of a signature check; audience and expiry are still checked.

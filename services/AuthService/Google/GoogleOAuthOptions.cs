@@ -22,6 +22,13 @@ public sealed class GoogleOAuthOptions
     [Required]
     public Uri UserInfoEndpoint { get; set; } = new("https://openidconnect.googleapis.com/v1/userinfo");
 
+    /// <summary>
+    /// Root of the Gmail API, for the one Gmail call the auth-service makes: <c>users.stop</c> when an account is
+    /// disconnected, before its grant is revoked. Defaults to <c>Gmail:BaseUrl</c> when that is set (the AppHost
+    /// points it at the emulator), else Google's.
+    /// </summary>
+    public Uri? GmailApiBaseUrl { get; set; }
+
     /// <summary>The OAuth client id from the Google Cloud console (or the emulator's <c>gmail-automation-local</c>).</summary>
     [Required(ErrorMessage = "Google:ClientId is required: the OAuth client id from the Google Cloud console, or 'gmail-automation-local' for the emulator.")]
     public string ClientId { get; set; } = string.Empty;

@@ -77,6 +77,7 @@ public sealed class AuthServiceFixture : IAsyncLifetime
             ["Google:TokenEndpoint"] = EmulatorOrigin + "/token",
             ["Google:RevocationEndpoint"] = EmulatorOrigin + "/revoke",
             ["Google:UserInfoEndpoint"] = EmulatorOrigin + "/oauth2/v3/userinfo",
+            ["Gmail:BaseUrl"] = EmulatorOrigin,
             ["Auth:OutboxPollInterval"] = "00:00:01",
         };
         configure?.Invoke(settings);
