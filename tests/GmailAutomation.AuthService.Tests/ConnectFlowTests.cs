@@ -34,6 +34,19 @@ public sealed class ConnectFlowTests(AuthServiceFixture fixture)
     }
 
     [Fact]
+    public async Task The_redirect_to_Google_is_a_well_formed_url_with_the_scopes_escaped()
+    {
+        using var browser = new TestBrowser(fixture);
+        using var response = await browser.GetAsync("/api/auth/signin?connectGmail=true");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        // As sent on the wire: a literal space would make it an invalid header value that clients must repair.
+        var location = Assert.Single(response.Headers.NonValidated["Location"]);
+        Assert.DoesNotContain(' ', location);
+        Assert.Contains("scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fgmail.readonly%20", location, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Connecting_a_mailbox_stores_its_tokens_lists_it_with_default_preferences_and_publishes_AccountConnected()
     {
         using var browser = new TestBrowser(fixture);

@@ -34,7 +34,7 @@ public static class AccountsApi
         HttpContext http, ICurrentUser user, OAuthFlowService flows, string? loginHint = null, string? returnUrl = null)
     {
         var start = await flows.StartAsync(http, FlowPurpose.Connect, user.UserId, loginHint, returnUrl);
-        return TypedResults.Redirect(start.AuthorizationUrl.ToString());
+        return TypedResults.Redirect(start.AuthorizationUrl.AbsoluteUri);
     }
 
     public static async Task<Ok<AuthorizationStart>> Connect(HttpContext http, ICurrentUser user, OAuthFlowService flows, ConnectRequest? request)

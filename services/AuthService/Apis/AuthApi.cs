@@ -27,7 +27,7 @@ public static class AuthApi
         HttpContext http, OAuthFlowService flows, string? returnUrl = null, string? loginHint = null, bool connectGmail = false)
     {
         var start = await flows.StartAsync(http, connectGmail ? FlowPurpose.SignInAndConnect : FlowPurpose.SignIn, userId: null, loginHint, returnUrl);
-        return TypedResults.Redirect(start.AuthorizationUrl.ToString());
+        return TypedResults.Redirect(start.AuthorizationUrl.AbsoluteUri);
     }
 
     public static async Task<Results<Ok<AuthCallbackResult>, RedirectHttpResult, ContentHttpResult>> Callback(
