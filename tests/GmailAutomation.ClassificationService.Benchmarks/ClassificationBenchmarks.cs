@@ -92,4 +92,16 @@ public class ClassificationBenchmarks
 
         return sum;
     }
+
+    [Benchmark(OperationsPerInvoke = BatchSize, Description = "model inference, batch of 1000, per message")]
+    public double ModelInferenceBatch()
+    {
+        var sum = 0.0;
+        foreach (var prediction in _model!.PredictBatch(_messages))
+        {
+            sum += prediction.Confidence;
+        }
+
+        return sum;
+    }
 }
