@@ -8,8 +8,8 @@ namespace GmailAutomation.ClassificationService.Tests;
 public sealed class AccountModelTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// The held-out macro-F1 the per-account model must reach on the mailbox below (measured 0.95–0.97 on
-    /// the development machine; the two Enron labels are the hard pair).
+    /// The held-out macro-F1 the per-account model must reach on the mailbox below (measured 0.9371:
+    /// Junk and Lists 1.0, Deals 0.86, Scheduling 0.88 — the two Enron labels are the hard pair).
     /// </summary>
     private const double RequiredMacroF1 = 0.85;
 
