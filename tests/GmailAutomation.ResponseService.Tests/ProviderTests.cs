@@ -230,7 +230,7 @@ public sealed class ProviderTests(ResponseDatabase database) : IAsyncLifetime
         Assert.Equal(("template", "templates-v1"), (offline.Provider, offline.Model));
         Assert.Equal(("openai", "gpt-4o-mini"), (hosted.Provider, hosted.Model));
         Assert.Equal(("openai-compatible", "qwen2.5:7b"), (localModel.Provider, localModel.Model));
-        Assert.Equal("qwen2.5:7b", local.Requests.Single().Body["model"]!.GetValue<string>());
+        Assert.Equal("qwen2.5:7b", local.Requests.First().Body["model"]!.GetValue<string>());
         Assert.Equal("openai-compatible", missing.Provider); // gemini is not configured: next in the chain
         Assert.Contains("gemini: not configured", missing.FallbackReason);
     }

@@ -1,6 +1,7 @@
 using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ResponseService.Data;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GmailAutomation.ResponseService.Accounts;
 
@@ -32,20 +33,35 @@ public sealed class AccountStore(ResponseDbContext db, IServiceProvider services
         return account;
     }
 
-    /// <summary>Creates or changes the account's row; a redelivery racing this insert fails on the key and the bus retries it as an update.</summary>
+    /// <summary>
+    /// Creates or changes the account's row. Handlers run concurrently (and on several replicas): a concurrent change
+    /// of the same row (row version) or a racing insert (key) makes this re-read the row and apply the change again.
+    /// </summary>
     public async Task UpsertAsync(Guid accountId, Action<ReplyAccount> change, CancellationToken cancellationToken)
     {
-        var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
-        account ??= db.Accounts.Add(new ReplyAccount { Id = accountId }).Entity;
-        change(account);
-        if (account.UserId is null && services.GetService<AccountDirectory>() is { } directory
-            && await directory.GetAsync(accountId, cancellationToken) is { } details)
+        for (var attempt = 1; ; attempt++)
         {
-            details.ApplyTo(account);
-        }
+            db.ChangeTracker.Clear();
+            var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
+            account ??= db.Accounts.Add(new ReplyAccount { Id = accountId }).Entity;
+            change(account);
+            if (account.UserId is null && services.GetService<AccountDirectory>() is { } directory
+                && await directory.GetAsync(accountId, cancellationToken) is { } details)
+            {
+                details.ApplyTo(account);
+            }
 
-        account.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+            account.UpdatedAt = time.GetUtcNow();
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException ex) when (attempt < 5 && (ex is DbUpdateConcurrencyException || ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }))
+            {
+                // Someone else changed or created the row first: start again from what they wrote.
+            }
+        }
     }
 
     /// <summary>Applies a preference snapshot unless a newer one is already stored.</summary>

@@ -39,6 +39,9 @@ public sealed class ReplyAccount
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>PostgreSQL's <c>xmin</c>: concurrent event handlers changing one account cannot overwrite each other.</summary>
+    public uint Version { get; set; }
+
     /// <summary>Whether a message of <paramref name="category"/> gets a reply (<c>*</c> = every category).</summary>
     public bool RepliesTo(string category) =>
         Connected && !Paused && DraftRepliesEnabled

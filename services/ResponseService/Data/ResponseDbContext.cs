@@ -27,6 +27,7 @@ public sealed class ResponseDbContext(DbContextOptions<ResponseDbContext> option
             account.Property(a => a.AiProvider).HasMaxLength(64);
             account.Property(a => a.AiModel).HasMaxLength(128);
             account.Property(a => a.DailyAiSpendCapUsd).HasPrecision(12, 4);
+            account.Property(a => a.Version).IsRowVersion();
         });
 
         modelBuilder.Entity<GeneratedReply>(reply =>

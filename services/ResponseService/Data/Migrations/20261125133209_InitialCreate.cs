@@ -31,7 +31,8 @@ namespace GmailAutomation.ResponseService.Data.Migrations
                     AiModel = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     DailyAiSpendCapUsd = table.Column<decimal>(type: "numeric(12,4)", precision: 12, scale: 4, nullable: false),
                     Paused = table.Column<bool>(type: "boolean", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
                 },
                 constraints: table =>
                 {
