@@ -178,7 +178,9 @@ public static class MessageFeatureExtractor
         var result = new List<Mailbox>(list.Count);
         foreach (var mailbox in list.Mailboxes)
         {
-            result.Add(new Mailbox((mailbox.Address ?? string.Empty).Trim().ToLowerInvariant(), string.IsNullOrWhiteSpace(mailbox.Name) ? null : mailbox.Name.Trim()));
+            var address = Cleaned((mailbox.Address ?? string.Empty).Trim().ToLowerInvariant(), malformed, MalformedKinds.Header);
+            var name = string.IsNullOrWhiteSpace(mailbox.Name) ? null : Cleaned(mailbox.Name.Trim(), malformed, MalformedKinds.Header);
+            result.Add(new Mailbox(address, name));
         }
 
         // The header is there but not one address could be read from it.
@@ -201,13 +203,25 @@ public static class MessageFeatureExtractor
                 malformed.Add(MalformedKinds.Header);
             }
 
-            return value;
+            return value is null ? null : Cleaned(value, malformed, MalformedKinds.Header);
         }
         catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException)
         {
             malformed.Add(MalformedKinds.Header);
             return null;
         }
+    }
+
+    /// <summary>The text made safe to store and serialize (<see cref="SafeText"/>); a message that needed it gets the flag.</summary>
+    private static string Cleaned(string text, ISet<string> malformed, string kind)
+    {
+        var clean = SafeText.Clean(text, out var changed);
+        if (changed)
+        {
+            malformed.Add(kind);
+        }
+
+        return clean;
     }
 
     /// <summary>Falls back to "headers, blank line, body" when MimeKit cannot read the message at all.</summary>
@@ -228,14 +242,16 @@ public static class MessageFeatureExtractor
             raw = string.Empty;
         }
 
+        var malformed = new SortedSet<string>(StringComparer.Ordinal) { MalformedKinds.MimeStructure };
+        raw = Cleaned(raw, malformed, MalformedKinds.BodyEncoding);
         var split = raw.IndexOf("\n\n", StringComparison.Ordinal);
         var body = split >= 0 ? raw[(split + 2)..] : raw;
         var truncated = body.Length > limits.MaxBodyChars;
         var features = new MessageFeatures
         {
-            BodyText = truncated ? body[..limits.MaxBodyChars] : body,
+            BodyText = SafeText.Cut(body, limits.MaxBodyChars),
             BodyTruncated = truncated,
-            MalformedParts = [MalformedKinds.MimeStructure],
+            MalformedParts = malformed.ToArray(),
         };
         if (split >= 0)
         {
@@ -296,7 +312,7 @@ public static class MessageFeatureExtractor
             var text = _plain ?? (_html is null ? string.Empty : ConvertHtml(_html));
             if (text.Length > limits.MaxBodyChars)
             {
-                text = text[..limits.MaxBodyChars];
+                text = SafeText.Cut(text, limits.MaxBodyChars);
                 _truncated = true;
             }
 
@@ -372,7 +388,7 @@ public static class MessageFeatureExtractor
                 malformed.Add(MalformedKinds.BodyEncoding);
             }
 
-            return text;
+            return Cleaned(text, malformed, MalformedKinds.BodyEncoding);
         }
 
         private static bool LooksLikeUtf8(byte[] bytes)
