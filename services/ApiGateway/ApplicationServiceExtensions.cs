@@ -15,7 +15,8 @@ public static class ApplicationServiceExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis");
-        builder.AddNpgsqlDbContext<GatewayDbContext>("auditdb");
+        // The audit handlers and the retention job run their own transactions, which EF's retrying strategy would forbid.
+        builder.AddNpgsqlDbContext<GatewayDbContext>("auditdb", settings => settings.DisableRetry = true);
         builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddInternalServiceAuthentication();

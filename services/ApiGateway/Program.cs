@@ -1,4 +1,5 @@
 using GmailAutomation.ApiGateway.Apis;
+using GmailAutomation.ApiGateway.Docs;
 using GmailAutomation.ApiGateway.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddSystemStatus();
+builder.AddApiDocs();
 
 var app = builder.Build();
 
@@ -16,6 +18,7 @@ app.MapStatusApi();
 app.MapSessionApi();
 app.MapApiTokensApi();
 app.MapAuditApi();
+app.MapApiDocs();
 app.MapPublicApiProxy();
 
 app.Run();

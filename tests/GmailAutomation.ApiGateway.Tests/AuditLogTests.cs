@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GmailAutomation.ApiGateway.Audit;
+using GmailAutomation.ApiGateway.Data;
+using GmailAutomation.ApiGateway.Tests.Support;
+using GmailAutomation.EventBus.Abstractions;
+using GmailAutomation.IntegrationEvents;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace GmailAutomation.ApiGateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class AuditLogTests(GatewayFixture fixture)
+{
+    private IEventBus Bus => fixture.Gateway.Services.GetRequiredService<IEventBus>();
+
+    [Fact]
+    public async Task Connecting_an_account_through_the_auth_service_is_in_the_owners_audit_log()
+    {
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        var accountId = await browser.ConnectAsync();
+
+        var page = await WaitForEntriesAsync(browser, accountId, "?action=account.connected", 1);
+        var entry = page.GetProperty("items")[0];
+        Assert.Equal("AccountConnected", entry.GetProperty("eventType").GetString());
+        Assert.Equal(browser.UserId, entry.GetProperty("userId").GetGuid());
+        Assert.Equal("user", entry.GetProperty("decidedBy").GetString());
+        Assert.False(string.IsNullOrEmpty(entry.GetProperty("correlationId").GetString()));
+    }
+
+    [Fact]
+    public async Task Events_become_entries_once_each_with_decider_and_before_after_and_are_queryable_with_filters_and_paging()
+    {
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        var accountId = Guid.NewGuid();
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600);
+        await Bus.PublishAsync(new AccountConnected { AccountId = accountId, EmailAddress = "mailbox@example.test", UserId = browser.UserId, CreatedAt = start });
+        await WaitForEntriesAsync(browser, accountId, string.Empty, 1);
+
+        var classified = Enumerable.Range(0, 25).Select(i => new EmailClassified
+        {
+            AccountId = accountId,
+            GmailMessageId = $"m{i:D3}",
+            ThreadId = $"t{i:D3}",
+            Category = i % 2 == 0 ? "Newsletter" : "Work",
+            Confidence = 0.9,
+            DecidedBy = i % 2 == 0 ? ClassificationDecision.Rule("newsletter-list-id") : ClassificationDecision.Model("sdca-7"),
+            CreatedAt = start.AddSeconds(i + 1),
+        }).ToList();
+        foreach (var e in classified)
+        {
+            await Bus.PublishAsync(e);
+        }
+
+        // At-least-once delivery: the same event twice is one entry.
+        await Bus.PublishAsync(classified[3]);
+        await Bus.PublishAsync(new PreferencesChanged { AccountId = accountId, Revision = 1, Preferences = new AccountPreferences { Tone = "friendly" }, CreatedAt = start.AddMinutes(1) });
+        // Consumers run concurrently; the second snapshot is sent once the first is in, so its "before" is known.
+        await WaitForEntriesAsync(browser, accountId, "?action=preferences.changed", 1);
+        await Bus.PublishAsync(new PreferencesChanged { AccountId = accountId, Revision = 2, Preferences = new AccountPreferences { Tone = "formal" }, CreatedAt = start.AddMinutes(2) });
+        await Bus.PublishAsync(new ReplyGenerated { AccountId = accountId, GmailMessageId = "m001", ThreadId = "t001", ReplyText = "Thanks!", Provider = "template", Model = "v1", CreatedAt = start.AddMinutes(3) });
+        await Bus.PublishAsync(new DraftCreated { AccountId = accountId, GmailMessageId = "m001", ThreadId = "t001", DraftId = "r1", DraftMessageId = "dm1", CreatedAt = start.AddMinutes(4) });
+        await Bus.PublishAsync(new AccountDisconnected { AccountId = accountId, Reason = AccountDisconnectReasons.TokenRevoked, CreatedAt = start.AddMinutes(5) });
+
+        await WaitForEntriesAsync(browser, accountId, string.Empty, 31);
+        Assert.Equal(25, await CountAsync(accountId, AuditActions.EmailClassified));
+
+        // Paging: newest first, 10 at a time, no entry twice, none left out.
+        var seen = new List<long>();
+        string? cursor = null;
+        do
+        {
+            var page = await GetAsync(browser, accountId, $"?limit=10{cursor}");
+            var ids = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).ToList();
+            Assert.InRange(ids.Count, 1, 10);
+            Assert.Equal(ids.OrderDescending(), ids);
+            seen.AddRange(ids);
+            cursor = page.GetProperty("nextBefore").ValueKind == JsonValueKind.Null ? null : $"&before={page.GetProperty("nextBefore").GetInt64()}";
+        }
+        while (cursor is not null);
+        Assert.Equal(31, seen.Count);
+        Assert.Equal(31, seen.Distinct().Count());
+
+        // Filters: action, message id, time range.
+        var rules = await GetAsync(browser, accountId, "?action=email.classified&limit=200");
+        Assert.Equal(25, rules.GetProperty("items").GetArrayLength());
+        var message = await GetAsync(browser, accountId, "?messageId=m001");
+        Assert.Equal(
+            ["draft.created", "reply.generated", "email.classified"],
+            message.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("action").GetString()));
+        var reply = message.GetProperty("items")[1];
+        Assert.Equal("provider:template/v1", reply.GetProperty("decidedBy").GetString());
+        Assert.DoesNotContain("Thanks!", reply.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal("model:sdca-7", message.GetProperty("items")[2].GetProperty("decidedBy").GetString());
+        var window = await GetAsync(browser, accountId, $"?from={Uri.EscapeDataString(start.AddSeconds(1).ToString("O"))}&to={Uri.EscapeDataString(start.AddSeconds(6).ToString("O"))}");
+        Assert.Equal(5, window.GetProperty("items").GetArrayLength());
+
+        var preferences = (await GetAsync(browser, accountId, "?action=preferences.changed")).GetProperty("items");
+        Assert.Equal("formal", preferences[0].GetProperty("after").GetProperty("tone").GetString());
+        Assert.Equal("friendly", preferences[0].GetProperty("before").GetProperty("tone").GetString());
+        Assert.Equal(JsonValueKind.Null, preferences[1].GetProperty("before").ValueKind);
+        var disconnected = (await GetAsync(browser, accountId, "?action=account.disconnected")).GetProperty("items")[0];
+        Assert.Equal("system", disconnected.GetProperty("decidedBy").GetString());
+        Assert.Equal("token-revoked", disconnected.GetProperty("after").GetProperty("reason").GetString());
+
+        using var badLimit = await browser.GetAsync($"/api/audit/accounts/{accountId}/entries?limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+
+        using var stranger = new GatewayBrowser(fixture);
+        await stranger.SignInAsync();
+        using var foreign = await stranger.GetAsync($"/api/audit/accounts/{accountId}/entries");
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        using var unknown = await browser.GetAsync($"/api/audit/accounts/{Guid.NewGuid()}/entries");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_owner_of_an_account_whose_connect_event_was_not_seen_is_asked_of_the_auth_service()
+    {
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        var accountId = await browser.ConnectAsync();
+        await WaitForEntriesAsync(browser, accountId, string.Empty, 1);
+        await using (var scope = fixture.Gateway.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<GatewayDbContext>().AccountOwners.Where(o => o.AccountId == accountId).ExecuteDeleteAsync();
+        }
+
+        using var stranger = new GatewayBrowser(fixture);
+        await stranger.SignInAsync();
+        using var foreign = await stranger.GetAsync($"/api/audit/accounts/{accountId}/entries");
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        using var own = await browser.GetAsync($"/api/audit/accounts/{accountId}/entries");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task Entries_cannot_be_updated_or_deleted_and_only_the_retention_job_removes_old_ones()
+    {
+        var accountId = Guid.NewGuid();
+        var old = new DraftCreated { AccountId = accountId, GmailMessageId = "old", ThreadId = "t", DraftId = "d", DraftMessageId = "dm", CreatedAt = DateTimeOffset.UtcNow.AddDays(-400) };
+        var recent = new DraftCreated { AccountId = accountId, GmailMessageId = "new", ThreadId = "t", DraftId = "d2", DraftMessageId = "dm2", CreatedAt = DateTimeOffset.UtcNow.AddDays(-2) };
+        await Bus.PublishAsync(old);
+        await Bus.PublishAsync(recent);
+        await WaitAsync(async () => await CountAsync(accountId, AuditActions.DraftCreated) == 2);
+
+        await using var connection = new NpgsqlConnection(fixture.AuditDbConnectionString);
+        await connection.OpenAsync();
+        await AssertRefusedAsync(connection, $"""UPDATE audit_entries SET "Action" = 'x' WHERE "AccountId" = '{accountId}'""");
+        await AssertRefusedAsync(connection, $"""DELETE FROM audit_entries WHERE "AccountId" = '{accountId}'""");
+        await AssertRefusedAsync(connection, "TRUNCATE audit_entries");
+
+        await using var retention = fixture.CreateGateway(settings => settings["AuditRetention:Days"] = "30");
+        // The job also runs on its own when the gateway starts; running it again finds nothing more to delete.
+        await retention.Services.GetRequiredService<AuditRetentionJob>().PurgeAsync(CancellationToken.None);
+        await using var scope = fixture.Gateway.Services.CreateAsyncScope();
+        var left = await scope.ServiceProvider.GetRequiredService<GatewayDbContext>().AuditEntries.AsNoTracking()
+            .Where(e => e.AccountId == accountId).Select(e => e.MessageId).ToListAsync();
+        Assert.Equal(["new"], left);
+    }
+
+    private static async Task AssertRefusedAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+        Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+    }
+
+    private async Task<int> CountAsync(Guid accountId, string action)
+    {
+        await using var scope = fixture.Gateway.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<GatewayDbContext>().AuditEntries.CountAsync(e => e.AccountId == accountId && e.Action == action);
+    }
+
+    private static async Task<JsonElement> GetAsync(GatewayBrowser browser, Guid accountId, string query)
+    {
+        using var response = await browser.GetAsync($"/api/audit/accounts/{accountId}/entries{query}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static async Task<JsonElement> WaitForEntriesAsync(GatewayBrowser browser, Guid accountId, string query, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var separator = query.Length == 0 ? "?" : "&";
+        while (true)
+        {
+            using var response = await browser.GetAsync($"/api/audit/accounts/{accountId}/entries{query}{separator}limit=200");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                if (page.GetProperty("items").GetArrayLength() >= count)
+                {
+                    return page;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Fewer than {count} audit entries for {accountId} after 30 s (last answer {(int)response.StatusCode}).");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
+            await Task.Delay(100);
+        }
+    }
+}
