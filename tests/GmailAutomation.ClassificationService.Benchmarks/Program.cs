@@ -1,3 +1,11 @@
 using BenchmarkDotNet.Running;
+using GmailAutomation.ClassificationService.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(GmailAutomation.ClassificationService.Benchmarks.ClassificationBenchmarks).Assembly).Run(args);
+// `latency [rate] [seconds] [accounts]`: the end-to-end driver (real servers); anything else: BenchmarkDotNet.
+if (args is ["latency", ..])
+{
+    return await LatencyDriver.RunAsync(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ClassificationBenchmarks).Assembly).Run(args);
+return 0;
