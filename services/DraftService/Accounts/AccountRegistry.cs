@@ -77,17 +77,39 @@ public sealed class AccountDisconnectedHandler(AccountRegistry registry) : IInte
 }
 
 /// <summary>Keeps the latest preference snapshot per account; an older revision arriving late is dropped.</summary>
-public sealed class PreferencesChangedHandler(AccountRegistry registry) : IIntegrationEventHandler<PreferencesChanged>
+public sealed class PreferencesChangedHandler(DraftDbContext db, AccountRegistry registry, TimeProvider time) : IIntegrationEventHandler<PreferencesChanged>
 {
-    public Task Handle(PreferencesChanged @event, CancellationToken cancellationToken) =>
-        registry.UpsertAsync(@event.AccountId, account =>
+    public async Task Handle(PreferencesChanged @event, CancellationToken cancellationToken)
+    {
+        // One conditional UPDATE: handlers run concurrently, and a read-change-write of two snapshots at once could
+        // leave the older one stored. The database compares the revisions, so the newest always wins.
+        var replyMode = ReplyModeOf(@event);
+        var updated = await db.Accounts
+            .Where(a => a.Id == @event.AccountId && a.PreferencesRevision < @event.Revision)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(a => a.ReplyMode, replyMode)
+                .SetProperty(a => a.DraftRepliesEnabled, @event.Preferences.DraftRepliesEnabled)
+                .SetProperty(a => a.Paused, @event.Preferences.Paused)
+                .SetProperty(a => a.PreferencesRevision, @event.Revision)
+                .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken);
+        if (updated > 0 || await db.Accounts.AnyAsync(a => a.Id == @event.AccountId, cancellationToken))
+        {
+            return;
+        }
+
+        // The first event about this account: a racing insert fails on the key and the bus retries it as an update.
+        await registry.UpsertAsync(@event.AccountId, account =>
         {
             if (@event.Revision > account.PreferencesRevision)
             {
-                account.ReplyMode = @event.Preferences.ReplyMode == ReplyModes.ReplyAll ? ReplyModes.ReplyAll : ReplyModes.Reply;
+                account.ReplyMode = replyMode;
                 account.DraftRepliesEnabled = @event.Preferences.DraftRepliesEnabled;
                 account.Paused = @event.Preferences.Paused;
                 account.PreferencesRevision = @event.Revision;
             }
         }, cancellationToken);
+    }
+
+    private static string ReplyModeOf(PreferencesChanged @event) =>
+        @event.Preferences.ReplyMode == ReplyModes.ReplyAll ? ReplyModes.ReplyAll : ReplyModes.Reply;
 }

@@ -39,6 +39,34 @@ public sealed class AccountRegistry(
         await signals.WakeAsync(accountId);
         scheduler.Poke();
     }
+
+    /// <summary>
+    /// Stores a preference snapshot unless a newer one is stored. One conditional UPDATE: handlers run concurrently,
+    /// and a read-change-write of two snapshots at once could leave the older one stored.
+    /// </summary>
+    public async Task ApplyPreferencesAsync(PreferencesChanged @event, CancellationToken cancellationToken)
+    {
+        var preferences = @event.Preferences;
+        var updated = await db.Accounts
+            .Where(a => a.Id == @event.AccountId && a.PreferencesRevision <= @event.Revision)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(a => a.WindowDays, Math.Clamp(preferences.InitialSyncDays, 7, 90))
+                .SetProperty(a => a.BatchSize, Math.Clamp(preferences.SyncBatchSize, 10, 500))
+                .SetProperty(a => a.PollingIntervalSeconds, preferences.PollingIntervalSeconds)
+                .SetProperty(a => a.AdaptivePolling, preferences.AdaptivePolling)
+                .SetProperty(a => a.Paused, preferences.Paused)
+                .SetProperty(a => a.PreferencesRevision, @event.Revision)
+                .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken);
+        if (updated == 0 && !await db.Accounts.AnyAsync(a => a.Id == @event.AccountId, cancellationToken))
+        {
+            // The first event about this account: a racing insert fails on the key and the bus retries it as an update.
+            await UpsertAsync(@event.AccountId, account => PreferencesChangedHandler.Apply(account, @event), cancellationToken, readDirectory: false);
+            return;
+        }
+
+        await signals.WakeAsync(@event.AccountId);
+        scheduler.Poke();
+    }
 }
 
 public sealed class AccountConnectedHandler(AccountRegistry registry) : IIntegrationEventHandler<AccountConnected>
@@ -81,7 +109,7 @@ public sealed class AccountDisconnectedHandler(AccountRegistry registry) : IInte
 public sealed class PreferencesChangedHandler(AccountRegistry registry) : IIntegrationEventHandler<PreferencesChanged>
 {
     public Task Handle(PreferencesChanged @event, CancellationToken cancellationToken) =>
-        registry.UpsertAsync(@event.AccountId, account => Apply(account, @event), cancellationToken, readDirectory: false);
+        registry.ApplyPreferencesAsync(@event, cancellationToken);
 
     public static void Apply(SyncAccount account, PreferencesChanged @event)
     {
