@@ -14,6 +14,7 @@ public sealed record NeedsReplyDecision(bool NeedsReply, string Reason);
 public static partial class NeedsReplyDecider
 {
     private const int MaxScannedChars = 8 * 1024;
+    private const int MaxSubjectChars = 998;
 
     public static NeedsReplyDecision Decide(MessageFeatures message, string category, RuleOutcome? rules, string? userAddress)
     {
@@ -78,29 +79,46 @@ public static partial class NeedsReplyDecider
     public static string NewText(string body)
     {
         var text = body.Length > MaxScannedChars ? body[..MaxScannedChars] : body;
-        var cut = QuotedHistory().Match(text);
-        if (cut.Success)
+        try
         {
-            text = text[..cut.Index];
-        }
+            var cut = QuotedHistory().Match(text);
+            if (cut.Success)
+            {
+                text = text[..cut.Index];
+            }
 
-        return QuotedLine().Replace(text, string.Empty);
+            return QuotedLine().Replace(text, string.Empty);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Too slow to split: the whole (capped) text counts as new.
+            return text;
+        }
     }
 
     private static string? FindRequest(string subject, string text)
     {
-        foreach (var source in (ReadOnlySpan<string>)[text, subject])
+        // A real subject is one line; a 100 kB one is an attack or a broken message, and only its start is read.
+        var subjectLine = subject.Length > MaxSubjectChars ? subject[..MaxSubjectChars] : subject;
+        foreach (var source in (ReadOnlySpan<string>)[text, subjectLine])
         {
-            var match = Question().Match(source);
-            if (match.Success)
+            try
             {
-                return Snippet(match.Value);
-            }
+                var match = Question().Match(source);
+                if (match.Success)
+                {
+                    return Snippet(match.Value);
+                }
 
-            match = Request().Match(source);
-            if (match.Success)
+                match = Request().Match(source);
+                if (match.Success)
+                {
+                    return Snippet(match.Value);
+                }
+            }
+            catch (RegexMatchTimeoutException)
             {
-                return Snippet(match.Value);
+                // Text built to be slow to scan: no request is read from it, and the message still gets its decision.
             }
         }
 
