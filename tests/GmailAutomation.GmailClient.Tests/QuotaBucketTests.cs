@@ -94,7 +94,8 @@ public class QuotaBucketTests(RedisFixture redis) : IClassFixture<RedisFixture>
         var big = await quota.AcquireAsync("batch@example.com", 300, "batch", CancellationToken.None);
         var next = await quota.AcquireAsync("batch@example.com", 5, "m", CancellationToken.None);
 
-        Assert.InRange(big, TimeSpan.FromMilliseconds(190), TimeSpan.FromSeconds(1));
+        // The lower bound is the point (200 units over the burst at 1,000/s); the upper one only catches a wait for far more, with room for a loaded machine.
+        Assert.InRange(big, TimeSpan.FromMilliseconds(190), TimeSpan.FromSeconds(3));
         Assert.True(next < TimeSpan.FromMilliseconds(100), $"small call after the batch waited {next}");
     }
 
