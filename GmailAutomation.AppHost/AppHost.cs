@@ -37,6 +37,7 @@ var classification = builder.AddProject<Projects.GmailAutomation_ClassificationS
 var response = builder.AddProject<Projects.GmailAutomation_ResponseService>("response-service")
     .WithBackingServices(infra, database: "responsedb")
     .WithServiceSecrets(secrets)
+    .WithAiProviders()
     .WithGmail(gmail)
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");

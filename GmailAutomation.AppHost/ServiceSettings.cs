@@ -1,4 +1,5 @@
 using GmailAutomation.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace GmailAutomation.AppHost;
 
@@ -93,6 +94,41 @@ internal static class ServiceSettingsExtensions
             .WithEnvironment("Google__TokenEndpoint", ReferenceExpression.Create($"{emulator}/token"))
             .WithEnvironment("Google__RevocationEndpoint", ReferenceExpression.Create($"{emulator}/revoke"))
             .WithEnvironment("Google__UserInfoEndpoint", ReferenceExpression.Create($"{emulator}/oauth2/v3/userinfo"));
+    }
+
+    /// <summary>
+    /// The response-service's AI providers come from the AppHost's own <c>Ai</c> section (for example
+    /// <c>eng/run.sh --Ai:DefaultProvider=openai-compatible --Ai:Providers:openai-compatible:BaseUrl=…</c>, or
+    /// <c>Ai__…</c> environment variables), passed through unchanged. API keys become secret parameters: masked in
+    /// the dashboard, never written into the manifest. Without any, the offline template provider writes the replies.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAiProviders(this IResourceBuilder<ProjectResource> response)
+    {
+        var builder = response.ApplicationBuilder;
+        foreach (var (key, value) in builder.Configuration.GetSection("Ai").AsEnumerable())
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            var variable = key.Replace(":", "__", StringComparison.Ordinal);
+            var parts = key.Split(':');
+            if (parts is ["Ai", "Providers", var provider, var setting] && setting.Equals("ApiKey", StringComparison.OrdinalIgnoreCase))
+            {
+                var name = $"ai-{provider.ToLowerInvariant()}-api-key";
+                var parameter = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == name) is { } existing
+                    ? builder.CreateResourceBuilder(existing)
+                    : builder.AddParameterFromConfiguration(name, key, secret: true);
+                response.WithEnvironment(variable, parameter);
+            }
+            else
+            {
+                response.WithEnvironment(variable, value);
+            }
+        }
+
+        return response;
     }
 
     private static bool UsesRealGoogle(IDistributedApplicationBuilder builder) =>
