@@ -92,6 +92,59 @@ public sealed class AppModelTests : IDisposable
         Assert.True(File.Exists(precious));
     }
 
+    [Fact]
+    public async Task Ai_settings_given_to_the_apphost_reach_the_response_service_with_the_key_as_a_secret()
+    {
+        var resources = await BuildModelAsync(
+            "Infrastructure:Mode=LocalProcesses",
+            "Ai:DefaultProvider=openai-compatible",
+            "Ai:Providers:openai-compatible:BaseUrl=http://localhost:11434/v1/",
+            "Ai:Providers:openai-compatible:Model=llama3.1",
+            "Ai:Providers:openai-compatible:ApiKey=sk-test-key");
+        var response = resources.OfType<ProjectResource>().Single(r => r.Name == "response-service");
+
+        var environment = await AiEnvironmentOfAsync(response);
+
+        Assert.Equal("openai-compatible", environment["Ai__DefaultProvider"]);
+        Assert.Equal("http://localhost:11434/v1/", environment["Ai__Providers__openai-compatible__BaseUrl"]);
+        Assert.Equal("llama3.1", environment["Ai__Providers__openai-compatible__Model"]);
+        Assert.Equal("sk-test-key", environment["Ai__Providers__openai-compatible__ApiKey"]);
+        Assert.True(resources.OfType<ParameterResource>().Single(p => p.Name == "ai-openai-compatible-api-key").Secret);
+    }
+
+    [Fact]
+    public async Task Without_ai_settings_the_response_service_gets_none_so_the_offline_provider_writes()
+    {
+        var response = (await BuildModelAsync("Infrastructure:Mode=LocalProcesses")).OfType<ProjectResource>().Single(r => r.Name == "response-service");
+
+        var environment = await AiEnvironmentOfAsync(response);
+
+        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("Ai__", StringComparison.Ordinal));
+    }
+
+    /// <summary>The AI settings a resource would start with in run mode, parameters resolved (endpoints are not allocated here).</summary>
+    private static async Task<Dictionary<string, string?>> AiEnvironmentOfAsync(IResource resource)
+    {
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource);
+        foreach (var annotation in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await annotation.Callback(context);
+        }
+
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in context.EnvironmentVariables.Where(variable => variable.Key.StartsWith("Ai__", StringComparison.Ordinal)))
+        {
+            values[name] = value switch
+            {
+                string text => text,
+                IValueProvider provider => await provider.GetValueAsync(),
+                _ => value?.ToString(),
+            };
+        }
+
+        return values;
+    }
+
     private async Task<IReadOnlyList<IResource>> BuildModelAsync(params string[] args)
     {
         using var timeout = new CancellationTokenSource(Timeout);
