@@ -14,7 +14,7 @@ public sealed class SeedingTests : IDisposable
         .WithSetting("Emulator:Seed:Mailboxes:0:Folders:1", "enron_berkeley/4")
         .WithSetting("Emulator:Seed:Mailboxes:0:MaxMessages", "40")
         .WithSetting("Emulator:Seed:Mailboxes:0:Days", "30")
-        .WithSetting("Emulator:Seed:Mailboxes:0:GeneratedMessages", "9");
+        .WithSetting("Emulator:Seed:Mailboxes:0:GeneratedMessages", "10");
 
     [Fact]
     public async Task Corpus_folders_become_labels_and_generated_mail_fills_the_gaps()
@@ -23,7 +23,7 @@ public sealed class SeedingTests : IDisposable
         using var box = new TestMailbox(_factory, Email, gmail);
 
         var profile = await box.GetJsonAsync("profile");
-        Assert.Equal(49, profile.GetProperty("messagesTotal").GetInt32());
+        Assert.Equal(50, profile.GetProperty("messagesTotal").GetInt32());
 
         var labels = (await box.GetJsonAsync("labels")).GetProperty("labels").EnumerateArray()
             .ToDictionary(l => l.GetProperty("name").GetString()!, l => l.GetProperty("id").GetString()!);
@@ -34,15 +34,23 @@ public sealed class SeedingTests : IDisposable
 
         // Generated calendar invites carry a text/calendar part and say they are generated.
         var invites = Json.Ids(await box.GetJsonAsync("messages?q=label:generated-calendar"));
-        Assert.Equal(3, invites.Length);
+        Assert.Equal(2, invites.Length);
         var invite = await box.GetJsonAsync($"messages/{invites[0]}");
         Assert.Contains(invite.GetProperty("payload").GetProperty("headers").EnumerateArray(),
             h => h.GetProperty("name").GetString() == GeneratedMail.GeneratedHeader && h.GetProperty("value").GetString() == "true");
         Assert.Contains("text/calendar", invite.GetProperty("payload").GetRawText());
-        Assert.Equal(3, Json.Ids(await box.GetJsonAsync("messages?q=label:generated-receipt")).Length);
+        Assert.Equal(2, Json.Ids(await box.GetJsonAsync("messages?q=label:generated-receipt")).Length);
 
-        // Internal dates are spread over the configured 30 days.
-        Assert.Equal(49, (await box.GetJsonAsync("messages?q=newer_than:31d&maxResults=500")).GetProperty("resultSizeEstimate").GetInt32());
+        // People write to the owner directly (To: the mailbox), the mail that needs a reply.
+        var questions = Json.Ids(await box.GetJsonAsync("messages?q=label:generated-question"));
+        Assert.Equal(2, questions.Length);
+        var question = await box.GetJsonAsync($"messages/{questions[0]}?format=metadata&metadataHeaders=To");
+        Assert.Contains(Email, question.GetProperty("payload").GetProperty("headers")[0].GetProperty("value").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, Json.Ids(await box.GetJsonAsync("messages?q=label:generated-scheduling")).Length);
+
+        // Internal dates are spread over the configured 30 days, generated mail among the corpus, not after it.
+        Assert.Equal(50, (await box.GetJsonAsync("messages?q=newer_than:31d&maxResults=500")).GetProperty("resultSizeEstimate").GetInt32());
+        Assert.NotEmpty(Json.Ids(await box.GetJsonAsync("messages?q=label:generated-question newer_than:16d")));
         Assert.True((await box.GetJsonAsync("messages?q=older_than:15d")).GetProperty("resultSizeEstimate").GetInt32() > 10);
     }
 

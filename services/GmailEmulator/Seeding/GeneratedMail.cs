@@ -5,9 +5,11 @@ using MimeKit;
 namespace GmailAutomation.GmailEmulator.Seeding;
 
 /// <summary>
-/// Mail of kinds the corpus has none of (it is all 2000–2005): calendar invitations with text/calendar parts,
-/// purchase receipts and automated notifications. Every message says it was generated
-/// (<c>X-Emulator-Generated: true</c>) and uses example.com-style domains.
+/// Mail of kinds the corpus has none of (it is all 2000–2005, and never addressed to the mailbox's owner): calendar
+/// invitations with text/calendar parts, purchase receipts, automated notifications, and people writing to the
+/// owner directly with a question or proposed meeting times, in English, German and Spanish (the mail that needs a
+/// reply, so the demo shows drafts). Every message says it was generated (<c>X-Emulator-Generated: true</c>) and
+/// uses example.com-style domains.
 /// </summary>
 public sealed class GeneratedMail(Random random, string recipient)
 {
@@ -17,13 +19,54 @@ public sealed class GeneratedMail(Random random, string recipient)
     private static readonly string[] Stores = ["Northwind Outfitters", "Contoso Books", "Fabrikam Electronics", "Tailspin Coffee", "Adventure Works"];
     private static readonly string[] Items = ["USB-C cable", "Paperback novel", "Coffee beans 1kg", "Wireless mouse", "Hiking socks", "Desk lamp"];
 
-    /// <summary>The <paramref name="index"/>th generated message and its category (Calendar, Receipt, Notification).</summary>
-    public (byte[] Raw, string Category) Next(int index, DateTimeOffset date) => (index % 3) switch
+    private static readonly (string Name, string Address)[] People =
+    [
+        ("Maria Lopez", "maria.lopez@partner.example.org"), ("Jonas Weber", "jonas.weber@example.de"),
+        ("Priya Natarajan", "priya@design.example.com"), ("Lucía Fernández", "lucia.fernandez@example.es"),
+        ("Tom Becker", "tom.becker@client.example.net"),
+    ];
+
+    private static readonly (string Subject, string Text)[] Questions =
+    [
+        ("Slides for Thursday?", "Hi,\n\nCould you send me the slides from the kickoff before Thursday? I would like to share them with the team.\n\nThanks,\n{0}\n"),
+        ("Contract renewal", "Hello,\n\nour contract runs out at the end of the month. Can you confirm whether you want to renew it for another year?\n\nBest regards,\n{0}\n"),
+        ("Zahlen für den Bericht", "Hallo,\n\nkannst du mir bis Freitag die Zahlen für den Quartalsbericht schicken? Ich brauche sie für die Präsentation.\n\nViele Grüße\n{0}\n"),
+        ("¿Revisas el presupuesto?", "Hola,\n\n¿puedes revisar el presupuesto que te envié y decirme si está bien? Necesito una respuesta esta semana.\n\nUn saludo,\n{0}\n"),
+    ];
+
+    /// <summary>
+    /// The <paramref name="index"/>th generated message and its category (Calendar, Receipt, Notification, Question,
+    /// Scheduling).
+    /// </summary>
+    public (byte[] Raw, string Category) Next(int index, DateTimeOffset date) => (index % 5) switch
     {
         0 => (Calendar(date), "Calendar"),
         1 => (Receipt(date), "Receipt"),
-        _ => (Notification(date), "Notification"),
+        2 => (Notification(date), "Notification"),
+        3 => (Question(index / 5, date), "Question"),
+        _ => (Scheduling(date), "Scheduling"),
     };
+
+    /// <summary>A person asking the owner for something, directly: a message that needs a reply.</summary>
+    private byte[] Question(int turn, DateTimeOffset date)
+    {
+        var (name, address) = People[random.Next(People.Length)];
+        var (subject, text) = Questions[turn % Questions.Length];
+        var body = new TextPart("plain") { Text = string.Format(CultureInfo.InvariantCulture, text, name.Split(' ')[0]) };
+        return Build(new MailboxAddress(name, address), subject, body, date);
+    }
+
+    /// <summary>A person proposing times to meet: the offline provider answers with the times it found.</summary>
+    private byte[] Scheduling(DateTimeOffset date)
+    {
+        var (name, address) = People[random.Next(People.Length)];
+        var first = date.AddDays(random.Next(2, 6)).Date.AddHours(10);
+        var second = first.AddDays(1).AddHours(5).AddMinutes(30);
+        var text = $"Hi,\n\nwould {first.ToString("dddd, MMMM d", CultureInfo.InvariantCulture)} at 10:00 or "
+            + $"{second.ToString("dddd, MMMM d", CultureInfo.InvariantCulture)} at 3:30pm work for a 30-minute call about the project plan? "
+            + $"Let me know which suits you.\n\nThanks,\n{name.Split(' ')[0]}\n";
+        return Build(new MailboxAddress(name, address), "Quick call about the project plan?", new TextPart("plain") { Text = text }, date);
+    }
 
     private byte[] Calendar(DateTimeOffset date)
     {

@@ -49,22 +49,27 @@ public sealed partial class MailboxSeeder(
 
         long DateFor(int i) => (now - (span * ((i + 0.5) / Math.Max(total, 1)))).ToUnixTimeMilliseconds();
 
-        foreach (var (folder, file) in files)
-        {
-            var label = mailbox.ResolveOrCreateLabel(LabelFor(folder));
-            var labels = index % 3 == 0 ? new[] { SystemLabels.Inbox, SystemLabels.Unread, label } : [SystemLabels.Inbox, label];
-            mailbox.AddMessage(ParsedMessage.Parse(File.ReadAllBytes(file)), labels, DateFor(index), null, ThreadingMode.Inbound, notify: false);
-            index++;
-        }
-
+        // Generated mail is spread evenly between the corpus messages, so any sync window (the newest N days) has some.
         var generator = new GeneratedMail(new Random(seed.Email.GetHashCode(StringComparison.OrdinalIgnoreCase) & 0x7fffffff), seed.Email);
-        for (var i = 0; i < seed.GeneratedMessages; i++)
+        var corpus = 0;
+        var generated = 0;
+        for (; index < total; index++)
         {
-            var date = DateFor(index);
-            var (raw, category) = generator.Next(i, DateTimeOffset.FromUnixTimeMilliseconds(date));
-            var label = mailbox.ResolveOrCreateLabel("Generated/" + category);
-            mailbox.AddMessage(ParsedMessage.Parse(raw), [SystemLabels.Inbox, SystemLabels.Unread, label], date, null, ThreadingMode.Inbound, notify: false);
-            index++;
+            var isGenerated = (long)(index + 1) * seed.GeneratedMessages / total > (long)index * seed.GeneratedMessages / total;
+            if (isGenerated)
+            {
+                var date = DateFor(index);
+                var (raw, category) = generator.Next(generated++, DateTimeOffset.FromUnixTimeMilliseconds(date));
+                var label = mailbox.ResolveOrCreateLabel("Generated/" + category);
+                mailbox.AddMessage(ParsedMessage.Parse(raw), [SystemLabels.Inbox, SystemLabels.Unread, label], date, null, ThreadingMode.Inbound, notify: false);
+            }
+            else
+            {
+                var (folder, file) = files[corpus++];
+                var label = mailbox.ResolveOrCreateLabel(LabelFor(folder));
+                var labels = index % 3 == 0 ? new[] { SystemLabels.Inbox, SystemLabels.Unread, label } : [SystemLabels.Inbox, label];
+                mailbox.AddMessage(ParsedMessage.Parse(File.ReadAllBytes(file)), labels, DateFor(index), null, ThreadingMode.Inbound, notify: false);
+            }
         }
 
         return (files.Count, seed.GeneratedMessages);
