@@ -50,6 +50,7 @@ public sealed class PreferencesTests(AuthServiceFixture fixture) : IAsyncLifetim
         await AssertUpdateAsync(new JsonObject { ["dailyAiSpendCapUsd"] = decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture) }, "dailyAiSpendCapUsd", valid);
 
     [Theory]
+    [InlineData("aiProvider", "default", true)]
     [InlineData("aiProvider", "openai", true)]
     [InlineData("aiProvider", "ollama", true)]
     [InlineData("aiProvider", "skynet", false)]

@@ -104,6 +104,21 @@ public sealed class ProviderTests(ResponseDatabase database) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_account_that_left_the_provider_at_default_gets_the_systems_configured_provider()
+    {
+        await using var host = await AiHost.StartAsync(database, Settings(("Ai:DefaultProvider", "openai-compatible")));
+        local.Script = (_, _) => Task.FromResult(Answer.Text("Hi Alice,\n\nYes, Friday works for me.\n\nBob Owner\nExample Ltd."));
+        var context = Contexts.For("Does Friday work for you?");
+
+        var result = await host.GenerateAsync(context, Contexts.Account(context, provider: "default"));
+
+        Assert.Equal("openai-compatible", result.Provider);
+        Assert.Equal("llama3.1:8b", result.Model);
+        Assert.Single(local.Requests);
+        Assert.Empty(openAi.Requests);
+    }
+
+    [Fact]
     public async Task Rate_limited_call_is_retried_after_the_providers_Retry_After_and_then_succeeds()
     {
         await using var host = await AiHost.StartAsync(database, Settings());

@@ -28,12 +28,13 @@ public static partial class PreferenceRules
 
     public const string AllCategories = "*";
     public const string AutoLanguage = "auto";
-    public const string DefaultAiProvider = "template";
+    /// <summary>"Whatever the system is configured with" (the response-service's <c>Ai:DefaultProvider</c>), until the user picks one.</summary>
+    public const string DefaultAiProvider = "default";
     public const string DefaultTone = "friendly";
     public const string ReplyToSender = "reply";
     public const string ReplyToAll = "reply-all";
 
-    public static readonly IReadOnlyList<string> AiProviders = ["template", "openai", "gemini", "ollama", "openai-compatible"];
+    public static readonly IReadOnlyList<string> AiProviders = [DefaultAiProvider, "template", "openai", "gemini", "ollama", "openai-compatible"];
     public static readonly IReadOnlyList<string> Tones = ["friendly", "formal", "concise", "casual", "neutral"];
     public static readonly IReadOnlyList<string> ReplyModes = [ReplyToSender, ReplyToAll];
 

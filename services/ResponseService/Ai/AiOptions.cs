@@ -54,7 +54,9 @@ public sealed class AiOptions
     /// <summary>The providers tried for a preference, in order, without duplicates, ending with the offline provider.</summary>
     public IReadOnlyList<string> ChainFor(string? preferred)
     {
-        var first = string.IsNullOrWhiteSpace(preferred) ? DefaultProvider : preferred.Trim().ToLowerInvariant();
+        var first = string.IsNullOrWhiteSpace(preferred) || string.Equals(preferred.Trim(), AiProviderNames.SystemDefault, StringComparison.OrdinalIgnoreCase)
+            ? DefaultProvider
+            : preferred.Trim().ToLowerInvariant();
         var chain = new List<string> { first };
         foreach (var name in FallbackChain.Select(n => n.Trim().ToLowerInvariant()).Append(AiProviderNames.Template))
         {
@@ -122,6 +124,9 @@ public static class AiProviderNames
     public const string Gemini = "gemini";
     public const string Ollama = "ollama";
     public const string OpenAiCompatible = "openai-compatible";
+
+    /// <summary>The user's preference when they have not picked one: <see cref="AiOptions.DefaultProvider"/> writes.</summary>
+    public const string SystemDefault = "default";
 
     public static readonly IReadOnlyList<string> All = [Template, OpenAi, Gemini, Ollama, OpenAiCompatible];
 

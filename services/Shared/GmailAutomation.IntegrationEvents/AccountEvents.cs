@@ -85,8 +85,11 @@ public sealed record AccountPreferences
     /// <summary>Categories whose label is applied in Gmail; <c>*</c> means every category.</summary>
     public IReadOnlyList<string> LabelCategories { get; init; } = ["*"];
 
-    /// <summary>The AI provider that writes replies: <c>template</c> (offline), <c>openai</c>, <c>gemini</c>, <c>ollama</c>, <c>openai-compatible</c>.</summary>
-    public string AiProvider { get; init; } = "template";
+    /// <summary>
+    /// The AI provider that writes replies: <c>default</c> (the system's configured default), <c>template</c>
+    /// (offline), <c>openai</c>, <c>gemini</c>, <c>ollama</c>, <c>openai-compatible</c>.
+    /// </summary>
+    public string AiProvider { get; init; } = "default";
 
     /// <summary>The provider's model, or null for the provider's configured default.</summary>
     public string? AiModel { get; init; }
