@@ -1,0 +1,3 @@
+using GmailAutomation.ReplyPipeline.Benchmarks;
+
+return await ReplyLatencyDriver.RunAsync(args);
