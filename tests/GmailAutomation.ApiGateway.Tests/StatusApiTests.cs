@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GmailAutomation.ApiGateway.Tests.Support;
+using GmailAutomation.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GmailAutomation.ApiGateway.Tests;
 
@@ -34,6 +36,26 @@ public sealed class StatusApiTests(GatewayFixture fixture)
         Assert.Matches(@"^\d+\.\d+", resources["redis"].GetProperty("version").GetString());
         Assert.Matches(@"^\d+\.\d+", resources["rabbitmq"].GetProperty("version").GetString());
         Assert.All(resources.Values, r => Assert.Equal("Healthy", r.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task A_signed_in_caller_also_gets_their_accounts_sync_state_asked_as_them_and_anonymous_callers_do_not()
+    {
+        using var anonymous = await fixture.Gateway.CreateClient().GetAsync("/api/status");
+        Assert.False((await anonymous.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("accounts", out _));
+
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        var before = fixture.Recorders["email-service"].Requests.Count;
+        using var response = await browser.GetAsync("/api/status");
+        var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(status.TryGetProperty("accounts", out var accounts), status.ToString());
+        Assert.Equal("/api/sync/accounts", accounts.GetProperty("path").GetString());
+        var asked = fixture.Recorders["email-service"].Requests.Skip(before).Single(r => r.Path == "/api/sync/accounts");
+        var identity = fixture.Gateway.Services.GetRequiredService<UserIdentityTokens>().Validate(asked.Headers[UserIdentityTokens.HeaderName])!;
+        Assert.Equal(browser.UserId, identity.UserId);
     }
 
     [Fact]

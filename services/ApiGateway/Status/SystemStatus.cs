@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace GmailAutomation.ApiGateway.Status;
 
 /// <summary>What GET /api/status answers: the gateway's view of every service and backing resource.</summary>
@@ -9,6 +12,17 @@ public sealed record SystemStatus(
     IReadOnlyList<ComponentStatus> Resources)
 {
     public bool IsHealthy => Status == HealthStates.Healthy;
+
+    /// <summary>
+    /// For a signed-in caller only: the sync state of each of their Gmail accounts as the email-service reports it
+    /// (phase, progress, history id, lag, watch expiry, quota, last error). Absent for anonymous checks.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Accounts { get; init; }
+
+    /// <summary>Why <see cref="Accounts"/> could not be read, when it could not.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AccountsError { get; init; }
 }
 
 /// <summary>Health and version of one service or backing resource.</summary>
