@@ -188,9 +188,9 @@ internal static class LatencyDriver
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         Console.WriteLine(string.Join(" | ", new[]
         {
-            "|" + F(rate),
-            F(total),
-            F(accounts),
+            "|" + N(rate),
+            N(total),
+            N(accounts),
             F(publishSeconds),
             F(total / wall),
             F(Percentile(latencies, 0.50)),
@@ -283,6 +283,8 @@ internal static class LatencyDriver
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string F(double value) => value.ToString(value >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 

@@ -205,7 +205,7 @@ internal static class ReplyLatencyDriver
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (stage, values) in new[] { ("EmailClassified → draft saved", endToEnd), ("EmailClassified → ReplyGenerated", toReply), ("ReplyGenerated → draft saved", toDraft) })
         {
-            Console.WriteLine($"| {F(rate)} | {F(total)} | {F(mailboxCount)} | {F(publishSeconds)} | {F(total / wall)} | {stage} | {F(Percentile(values, 0.50))} | {F(Percentile(values, 0.90))} | {F(Percentile(values, 0.99))} | {F(values[^1])} |");
+            Console.WriteLine($"| {N(rate)} | {N(total)} | {N(mailboxCount)} | {F(publishSeconds)} | {F(total / wall)} | {stage} | {F(Percentile(values, 0.50))} | {F(Percentile(values, 0.90))} | {F(Percentile(values, 0.99))} | {F(values[^1])} |");
         }
 
         Console.WriteLine($"(drafts in Gmail: {gmailDrafts} for {total + mailboxCount} messages; draftdb rows: {draftRows}; CPU s of this process (both services + emulator): {F(cpuSeconds)})");
@@ -251,6 +251,8 @@ internal static class ReplyLatencyDriver
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string F(double value) => value.ToString(value >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 
