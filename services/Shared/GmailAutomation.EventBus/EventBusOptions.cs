@@ -31,6 +31,14 @@ public sealed class EventBusOptions
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
+    /// Times a message may take its consumer down (crash, kill -9, lost connection while handling it alone in
+    /// quarantine) before it goes to the dead-letter queue. The broker does not count such deliveries, so without
+    /// this a message that crashes its service would come back forever and stall the queue.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxUnsettledDeliveries { get; set; } = 3;
+
+    /// <summary>
     /// Wait before the 2nd, 3rd… delivery of a failed message; the last value is used for later attempts.
     /// The wait is a broker-side TTL queue, so it survives a crash of this service. Default: 2 s, 10 s, 1 min, 5 min.
     /// </summary>

@@ -18,6 +18,9 @@ public static class MessageHeaders
     /// <summary>Which delivery attempt this message is (absent on the first).</summary>
     public const string DeliveryAttempt = "x-delivery-attempt";
 
+    /// <summary>How often the message was held alone in quarantine by a consumer that then stopped without settling it.</summary>
+    public const string UnsettledDeliveries = "x-unsettled-deliveries";
+
     // Written on dead-lettered messages.
     public const string FailureReason = "x-failure-reason";
     public const string ExceptionType = "x-exception-type";

@@ -19,7 +19,10 @@ namespace GmailAutomation.EventBus.RabbitMq;
 /// Consumes this service's queue from start-up to shutdown. Each delivery runs the subscribed handlers in a
 /// DI scope with the message's correlation id and trace context; success is acknowledged, a failure is sent
 /// to a retry queue (broker-side delay, so a crash loses nothing) with the attempt count, and after the last
-/// attempt — or at once when the body cannot be read — to the dead-letter queue with the reason. The
+/// attempt — or at once when the body cannot be read — to the dead-letter queue with the reason. A message the
+/// broker hands out again because its consumer never settled it (crash, kill, lost connection) is moved to the
+/// quarantine queue, handled there one at a time, and dead-lettered once it has taken its consumer down
+/// <see cref="EventBusOptions.MaxUnsettledDeliveries"/> times, so one such message cannot stall the queue. The
 /// connection recovers by itself after a broker restart and brings this channel and consumer back; a channel
 /// the broker closed for an error is opened again here.
 /// </summary>
@@ -39,6 +42,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     private IConnection? _connection;
     private IChannel? _channel;
     private string? _consumerTag;
+    private string? _quarantineTag;
     private int _inFlight;
     private int _restartScheduled;
     private volatile bool _stopRequested;
@@ -64,7 +68,9 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     private string QueueName => _options.SubscriptionClientName;
 
     /// <summary>True while the consumer is registered on an open channel (false while the broker is away).</summary>
-    public bool IsConsuming => _eventTypes.Count == 0 || (_channel is { IsOpen: true } && _consumerTag is not null && !_stopRequested);
+    public bool IsConsuming => _eventTypes.Count == 0 || (_channel is { IsOpen: true } && _consumerTag is not null && _quarantineTag is not null && !_stopRequested);
+
+    private string QuarantineName => RabbitMqTopology.QuarantineQueue(QueueName);
 
     public bool HasSubscriptions => _eventTypes.Count > 0;
 
@@ -98,10 +104,16 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         {
             channel = _channel;
             _channel = null;
-            var consumerTag = _consumerTag;
+            string?[] tags = [_consumerTag, _quarantineTag];
             _consumerTag = null;
-            if (channel is not null && consumerTag is { } tag && channel.IsOpen)
+            _quarantineTag = null;
+            foreach (var tag in tags)
             {
+                if (channel is null || tag is null || !channel.IsOpen)
+                {
+                    continue;
+                }
+
                 try
                 {
                     await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
@@ -169,6 +181,7 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             {
                 _channel = null;
                 _consumerTag = null;
+                _quarantineTag = null;
                 await CloseQuietlyAsync(previous).ConfigureAwait(false);
             }
 
@@ -182,6 +195,12 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             try
             {
                 await DeclareTopologyAsync(channel, cancellationToken).ConfigureAwait(false);
+
+                // The quarantine consumer holds one message at a time (a prefetch applies to consumers started after
+                // it). The main queue's prefetch is set last, so it is also the one the client restores after recovery.
+                await channel.BasicQosAsync(0, 1, global: false, cancellationToken).ConfigureAwait(false);
+                var quarantine = new QueueConsumer(channel, OnQuarantinedReceivedAsync, OnCancelledByBrokerAsync);
+                _quarantineTag = await channel.BasicConsumeAsync(QuarantineName, autoAck: false, quarantine, cancellationToken).ConfigureAwait(false);
                 await channel.BasicQosAsync(0, (ushort)_options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
 
                 var consumer = new QueueConsumer(channel, OnReceivedAsync, OnCancelledByBrokerAsync);
@@ -219,6 +238,8 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             .ConfigureAwait(false);
         await channel.QueueDeclareAsync(RabbitMqTopology.DeadLetterQueue(QueueName), durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
+        await channel.QueueDeclareAsync(QuarantineName, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
 
         foreach (var delay in _options.RetryDelays.Distinct())
         {
@@ -239,11 +260,20 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         }
     }
 
-    private async Task OnReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    private Task OnReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery) => ReceiveAsync(channel, delivery, quarantined: false);
+
+    private Task OnQuarantinedReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery) => ReceiveAsync(channel, delivery, quarantined: true);
+
+    private async Task ReceiveAsync(IChannel channel, BasicDeliverEventArgs delivery, bool quarantined)
     {
         Interlocked.Increment(ref _inFlight);
         try
         {
+            if (delivery.Redelivered && await HoldBackRedeliveryAsync(channel, delivery, quarantined).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await HandleDeliveryAsync(channel, delivery).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -356,6 +386,53 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         {
             _telemetry.Consumed.Add(1, tags);
         }
+    }
+
+    /// <summary>
+    /// A redelivery: an earlier consumer received this message and never settled it. From the main queue it moves
+    /// to quarantine (it may have been one of many in flight when the process died). In quarantine it was the only
+    /// message held, so it took the consumer down: counted, and dead-lettered at the limit. True when handled here.
+    /// </summary>
+    private async Task<bool> HoldBackRedeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, bool quarantined)
+    {
+        var properties = CopyForRepublish(delivery);
+        var headers = properties.Headers!;
+        var eventName = delivery.BasicProperties.Type ?? delivery.RoutingKey;
+        if (quarantined)
+        {
+            var unsettled = (MessageHeaders.GetInt32(headers, MessageHeaders.UnsettledDeliveries) ?? 0) + 1;
+            if (unsettled >= _options.MaxUnsettledDeliveries)
+            {
+                var attempt = Math.Max(1, MessageHeaders.GetInt32(headers, MessageHeaders.DeliveryAttempt) ?? 1);
+                _telemetry.Failed.Add(1, EventBusTelemetry.Tags(eventName, QueueName));
+                await DeadLetterAsync(
+                    channel,
+                    delivery,
+                    attempt,
+                    $"Its consumer stopped without settling it {unsettled} times while handling it alone (crash, kill or lost connection).",
+                    exceptionType: null,
+                    EventBusTelemetry.Tags(eventName, QueueName)).ConfigureAwait(false);
+                return true;
+            }
+
+            headers[MessageHeaders.UnsettledDeliveries] = unsettled;
+        }
+
+        try
+        {
+            await _publisher.PublishAsync(string.Empty, QuarantineName, properties, delivery.Body, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ExternalServiceException ex)
+        {
+            // The copy was not stored: handle the message as it is rather than risk it.
+            LogRepublishFailed(_logger, ex, delivery.BasicProperties.MessageId);
+            return false;
+        }
+
+        // The copy is confirmed; only now is the original released.
+        LogQuarantined(_logger, eventName, delivery.BasicProperties.MessageId, QuarantineName);
+        await SettleAsync(channel, delivery, requeue: null).ConfigureAwait(false);
+        return true;
     }
 
     private async Task ScheduleRetryAsync(IChannel channel, BasicDeliverEventArgs delivery, int attempt, Exception failure, TagList tags)
@@ -532,9 +609,10 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     {
         // The broker cancelled our consumer: the queue was deleted, or the node is shutting down. Either
         // way the client forgets the consumer and would not recover it, so declare and consume again.
-        if (!_stopRequested && _consumerTag is { } tag && tag == consumerTag)
+        if (!_stopRequested && ((_consumerTag is { } tag && tag == consumerTag) || (_quarantineTag is { } held && held == consumerTag)))
         {
             _consumerTag = null;
+            _quarantineTag = null;
             LogConsumerCancelled(_logger, QueueName);
             ScheduleRestart();
         }
@@ -547,6 +625,10 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
         if (args.TagBefore == _consumerTag)
         {
             _consumerTag = args.TagAfter;
+        }
+        else if (args.TagBefore == _quarantineTag)
+        {
+            _quarantineTag = args.TagAfter;
         }
 
         return Task.CompletedTask;
@@ -637,6 +719,9 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
             await onCancelledByBroker(consumerTag).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EventName} {EventId} was handed out again unsettled (a consumer stopped while holding it); moved to {Queue}")]
+    private static partial void LogQuarantined(ILogger logger, string? eventName, string? eventId, string queue);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming queue {Queue} for {Events} from exchange {Exchange}")]
     private static partial void LogConsuming(ILogger logger, string queue, string events, string exchange);
