@@ -64,6 +64,16 @@ public sealed class SeedingTests : IDisposable
         Assert.Equal("Corpus/enron_berkeley-4", MailboxSeeder.LabelFor("enron_berkeley/4"));
     }
 
+    [Fact]
+    public void Generated_mail_is_the_same_in_every_run_for_the_same_mailbox()
+    {
+        Assert.Equal(MailboxSeeder.StableSeed("Demo@Gmail-Automation.local"), MailboxSeeder.StableSeed("demo@gmail-automation.local"));
+        Assert.NotEqual(MailboxSeeder.StableSeed("demo@gmail-automation.local"), MailboxSeeder.StableSeed("other@gmail-automation.local"));
+
+        // FNV-1a of "a" is 0xE40C292C; its lower 31 bits do not depend on the process.
+        Assert.Equal(0x640C292C, MailboxSeeder.StableSeed("a"));
+    }
+
     public void Dispose() => _factory.Dispose();
 }
 

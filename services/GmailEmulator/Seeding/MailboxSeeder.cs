@@ -50,7 +50,7 @@ public sealed partial class MailboxSeeder(
         long DateFor(int i) => (now - (span * ((i + 0.5) / Math.Max(total, 1)))).ToUnixTimeMilliseconds();
 
         // Generated mail is spread evenly between the corpus messages, so any sync window (the newest N days) has some.
-        var generator = new GeneratedMail(new Random(seed.Email.GetHashCode(StringComparison.OrdinalIgnoreCase) & 0x7fffffff), seed.Email);
+        var generator = new GeneratedMail(new Random(StableSeed(seed.Email)), seed.Email);
         var corpus = 0;
         var generated = 0;
         for (; index < total; index++)
@@ -73,6 +73,21 @@ public sealed partial class MailboxSeeder(
         }
 
         return (files.Count, seed.GeneratedMessages);
+    }
+
+    /// <summary>
+    /// The same number for the same address in every run (string.GetHashCode is randomized per process), so a
+    /// mailbox is seeded with the same generated mail each time: FNV-1a over the lowercased address.
+    /// </summary>
+    public static int StableSeed(string email)
+    {
+        var hash = 2166136261u;
+        foreach (var c in email.ToLowerInvariant())
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash & 0x7fffffff);
     }
 
     /// <summary><c>spamassassin/easy_ham</c> → <c>Corpus/easy_ham</c>; <c>enron_berkeley/4</c> → <c>Corpus/enron_berkeley-4</c>.</summary>
