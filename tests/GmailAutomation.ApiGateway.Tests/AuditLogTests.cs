@@ -64,6 +64,8 @@ public sealed class AuditLogTests(GatewayFixture fixture)
         await WaitForEntriesAsync(browser, accountId, "?action=preferences.changed", 1);
         await Bus.PublishAsync(new PreferencesChanged { AccountId = accountId, Revision = 2, Preferences = new AccountPreferences { Tone = "formal" }, CreatedAt = start.AddMinutes(2) });
         await Bus.PublishAsync(new ReplyGenerated { AccountId = accountId, GmailMessageId = "m001", ThreadId = "t001", ReplyText = "Thanks!", Provider = "template", Model = "v1", CreatedAt = start.AddMinutes(3) });
+        // Entries are listed in the order they were recorded; the draft follows its reply, as in the pipeline.
+        await WaitForEntriesAsync(browser, accountId, "?action=reply.generated", 1);
         await Bus.PublishAsync(new DraftCreated { AccountId = accountId, GmailMessageId = "m001", ThreadId = "t001", DraftId = "r1", DraftMessageId = "dm1", CreatedAt = start.AddMinutes(4) });
         await Bus.PublishAsync(new AccountDisconnected { AccountId = accountId, Reason = AccountDisconnectReasons.TokenRevoked, CreatedAt = start.AddMinutes(5) });
 
