@@ -81,7 +81,8 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
         {
             await _page.GetByRole(AriaRole.Link, new() { Name = "Sync & quota" }).ClickAsync();
             var progress = _page.Locator("#initial-sync");
-            await Expect(progress).ToBeVisibleAsync();
+            // Right after connecting, the email-service may not have taken the account on yet: the page says so and refreshes.
+            await WaitForAsync(() => progress.IsVisibleAsync(), "the initial sync's progress bar", reload: true);
             var seen = new List<int>();
             var deadline = DateTime.UtcNow + Patience;
             while (true)

@@ -12,8 +12,11 @@ public sealed class SyncModel : ConsolePageModel
 
     public QuotaHistoryInfo? Quota { get; private set; }
 
+    /// <summary>The account is connected but the email-service has not taken it on yet (its AccountConnected is on the way).</summary>
+    public bool Starting { get; private set; }
+
     /// <summary>While the initial sync runs the page reloads itself every few seconds (no script needed).</summary>
-    public bool Refreshing => Status is { InitialCompletedAt: null, State: "active" };
+    public bool Refreshing => Starting || Status is { InitialCompletedAt: null, State: "active" };
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -25,8 +28,19 @@ public sealed class SyncModel : ConsolePageModel
 
         var status = Api.GetAsync<SyncStatusInfo>(PublicRoutes.EmailService, $"/api/sync/accounts/{Account.Id}", cancellationToken);
         var quota = Api.GetAsync<QuotaHistoryInfo>(PublicRoutes.EmailService, $"/api/sync/accounts/{Account.Id}/quota?minutes={ChartMinutes}", cancellationToken);
-        await TryAsync(async () => Status = await status);
-        await TryAsync(async () => Quota = await quota);
+        try
+        {
+            Status = await status;
+            Quota = await quota;
+        }
+        catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.NotFound && Account.IsConnected)
+        {
+            Starting = true;
+        }
+        catch (ServiceProblem problem)
+        {
+            Problem = problem.Message;
+        }
     }
 
     public async Task<IActionResult> OnPostResyncAsync(CancellationToken cancellationToken)
