@@ -141,7 +141,7 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
             await _page.GetByRole(AriaRole.Link, new() { Name = "Rules", Exact = true }).ClickAsync();
             await ShotAsync("rules");
             await _page.GetByRole(AriaRole.Link, new() { Name = "New rule" }).ClickAsync();
-            await _page.GetByLabel("Name").FillAsync(ruleName);
+            await _page.GetByLabel("Name", new() { Exact = true }).FillAsync(ruleName);
             await _page.Locator("#cond-0-field").SelectOptionAsync("subject");
             await _page.Locator("#cond-0-op").SelectOptionAsync("equals");
             await _page.Locator("#cond-0-value").FillAsync(subject);

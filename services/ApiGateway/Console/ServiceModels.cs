@@ -77,7 +77,7 @@ public sealed record ActivityItemInfo(
     DateTimeOffset InternalDate,
     DateTimeOffset ProcessedAt);
 
-public sealed record ActivityPageInfo(IReadOnlyList<ActivityItemInfo> Items, DateTimeOffset? NextBefore);
+public sealed record ActivityPageInfo(IReadOnlyList<ActivityItemInfo> Items, DateTimeOffset? NextBefore, string? NextBeforeId);
 
 public sealed record CategoriesInfo(IReadOnlyList<string> BuiltIn, IReadOnlyList<string> Own)
 {

@@ -23,7 +23,7 @@ public static class MessagesApi
         var api = app.MapGroup("/api/classification/accounts/{accountId:guid}").WithTags("Classification history").RequireUser();
         api.MapGet("/messages", ListMessages).WithName("ListClassifiedMessages").WithSummary("The account's most recently classified messages.");
         api.MapGet("/activity", ListActivity).WithName("ListActivity")
-            .WithSummary("Processed messages newest first with the decision behind each (who decided, labels, needs-reply); filter by category, needs-reply and decider, page with `before`.");
+            .WithSummary("Processed messages, newest received first, with the decision behind each (who decided, labels, needs-reply); filter by category, needs-reply and decider, page with `before`.");
         api.MapGet("/messages/{messageId}", GetMessage).WithName("GetClassificationHistory")
             .WithSummary("A message's classification history (every decision and the labels it applied) and its corrections.");
         api.MapPost("/messages/{messageId}/corrections", Correct).WithName("CorrectClassification")
@@ -47,7 +47,8 @@ public static class MessagesApi
     /// <summary>
     /// What the web console's activity page shows: one row per processed message with the pipeline's last decision
     /// (needs-reply, decider, rule/model) and the labels of the last decision of any kind (a correction moves labels).
-    /// Paged by processing time so that the page costs the same with 10 or 10,000 messages.
+    /// Newest received first (not processing order: an initial sync processes old mail last), paged by received time
+    /// along the (account, received) index so that a page costs the same with 10 or 10,000 messages.
     /// </summary>
     public static async Task<Ok<ActivityPage>> ListActivity(
         Guid accountId,
@@ -59,6 +60,7 @@ public static class MessagesApi
         bool? needsReply = null,
         string? decidedBy = null,
         DateTimeOffset? before = null,
+        string? beforeId = null,
         int? limit = null)
     {
         await accounts.OwnedAsync(accountId, user.UserId, cancellationToken);
@@ -77,7 +79,10 @@ public static class MessagesApi
 
         if (before is { } cursor)
         {
-            messages = messages.Where(p => p.ProcessedAt < cursor);
+            // Messages received at the same instant are told apart by their id, so no page boundary skips one.
+            messages = beforeId is null
+                ? messages.Where(p => p.InternalDate < cursor)
+                : messages.Where(p => p.InternalDate < cursor || (p.InternalDate == cursor && string.Compare(p.GmailMessageId, beforeId) < 0));
         }
 
         var rows = from p in messages
@@ -104,7 +109,7 @@ public static class MessagesApi
                 : rows.Where(r => r.Decision != null && r.Decision.DecidedBy == decider);
         }
 
-        var page = await rows.OrderByDescending(r => r.Message.ProcessedAt).Take(take + 1).ToListAsync(cancellationToken);
+        var page = await rows.OrderByDescending(r => r.Message.InternalDate).ThenByDescending(r => r.Message.GmailMessageId).Take(take + 1).ToListAsync(cancellationToken);
         var items = page.Take(take).Select(r =>
         {
             var features = StoredFeatures.FromJson(r.Message.Features);
@@ -126,7 +131,8 @@ public static class MessagesApi
                 r.Message.InternalDate,
                 r.Message.ProcessedAt);
         }).ToList();
-        return TypedResults.Ok(new ActivityPage(items, page.Count > take ? items[^1].ProcessedAt : null));
+        var more = page.Count > take;
+        return TypedResults.Ok(new ActivityPage(items, more ? items[^1].InternalDate : null, more ? items[^1].GmailMessageId : null));
     }
 
     public static async Task<Ok<MessageHistoryView>> GetMessage(
@@ -378,8 +384,8 @@ public sealed record ActivityItem(
     DateTimeOffset InternalDate,
     DateTimeOffset ProcessedAt);
 
-/// <summary>One page of activity; pass <see cref="NextBefore"/> as <c>before</c> for the next (older) page.</summary>
-public sealed record ActivityPage(IReadOnlyList<ActivityItem> Items, DateTimeOffset? NextBefore);
+/// <summary>One page of activity; pass <see cref="NextBefore"/> and <see cref="NextBeforeId"/> as <c>before</c> and <c>beforeId</c> for the next (older) page.</summary>
+public sealed record ActivityPage(IReadOnlyList<ActivityItem> Items, DateTimeOffset? NextBefore, string? NextBeforeId);
 
 public sealed record HistoryEntryView(
     long Id,

@@ -24,7 +24,10 @@ public sealed class ActivityModel : ConsolePageModel
     [BindProperty(SupportsGet = true)]
     public DateTimeOffset? Before { get; set; }
 
-    public ActivityPageInfo Activity { get; private set; } = new([], null);
+    [BindProperty(SupportsGet = true)]
+    public string? BeforeId { get; set; }
+
+    public ActivityPageInfo Activity { get; private set; } = new([], null, null);
 
     public IReadOnlyList<string> Categories { get; private set; } = [];
 
@@ -60,6 +63,10 @@ public sealed class ActivityModel : ConsolePageModel
         if (Before is { } before)
         {
             query.Add("before=" + Uri.EscapeDataString(before.ToString("O", CultureInfo.InvariantCulture)));
+            if (!string.IsNullOrEmpty(BeforeId))
+            {
+                query.Add("beforeId=" + Uri.EscapeDataString(BeforeId));
+            }
         }
 
         // The page's calls that do not depend on each other go out together.
@@ -99,7 +106,7 @@ public sealed class ActivityModel : ConsolePageModel
             await AuditTrail.RecordAsync(Account, ConsoleAuditActions.CategoryCorrected, messageId, new { category = c.PreviousCategory }, new { category = c.Category }, cancellationToken);
             Notice =
                 $"Category changed from {c.PreviousCategory} to {c.Category}; the Gmail label follows. {result.CorrectionsSinceLastModel} correction(s) wait for the next retraining{(result.RetrainDue ? " (due now)" : string.Empty)}.";
-            return Redirect(PageLink(Before));
+            return Redirect(PageLink(Before, BeforeId));
         }
 
         var problem = Problem;
@@ -126,7 +133,7 @@ public sealed class ActivityModel : ConsolePageModel
         };
     }
 
-    public string PageLink(DateTimeOffset? before)
+    public string PageLink(DateTimeOffset? before, string? beforeId)
     {
         var parts = new List<string>();
         if (Account is not null)
@@ -152,6 +159,10 @@ public sealed class ActivityModel : ConsolePageModel
         if (before is { } b)
         {
             parts.Add("before=" + Uri.EscapeDataString(b.ToString("O", CultureInfo.InvariantCulture)));
+            if (!string.IsNullOrEmpty(beforeId))
+            {
+                parts.Add("beforeId=" + Uri.EscapeDataString(beforeId));
+            }
         }
 
         return "/activity?" + string.Join('&', parts);
