@@ -183,8 +183,10 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
 
         await Step("open a draft", async () =>
         {
+            // New mail that asks the person something: push → sync → classified as needing a reply → reply → Gmail draft.
+            var asked = await DeliverQuestionAsync();
             await _page.GetByRole(AriaRole.Link, new() { Name = "Drafts" }).ClickAsync();
-            var open = _page.Locator("#drafts").GetByRole(AriaRole.Link).First;
+            var open = _page.Locator($"#drafts a[href^=\"/drafts/{asked}?\"]");
             await WaitForAsync(() => open.IsVisibleAsync(), "a reply draft on the drafts page", reload: true);
             await ShotAsync("drafts");
             await open.ClickAsync();
@@ -244,6 +246,21 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
             await _page.Keyboard.PressAsync("Enter");
             Assert.Equal("content", await _page.EvaluateAsync<string>("document.activeElement.id"));
         });
+    }
+
+    /// <summary>Delivers a message to the demo mailbox through the emulator's admin API (as new mail arrives); returns its Gmail id.</summary>
+    private async Task<string> DeliverQuestionAsync()
+    {
+        using var admin = new HttpClient { BaseAddress = fixture.App.GetEndpoint("gmail-emulator", "http"), Timeout = TimeSpan.FromSeconds(60) };
+        var mail = $"From: Alice Example <alice@example.com>\r\nTo: {DemoMailbox}\r\nSubject: Can you send me the Q3 report?\r\n"
+            + $"Date: {DateTimeOffset.UtcNow:R}\r\nMessage-ID: <{Guid.NewGuid():N}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "Hi,\r\n\r\nCould you send me the Q3 report by Friday?\r\n\r\nThanks,\r\nAlice\r\n";
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(mail));
+        content.Headers.ContentType = new("message/rfc822");
+        using var response = await admin.PostAsync($"/emulator/mailboxes/{Uri.EscapeDataString(DemoMailbox)}/deliver", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"the emulator refused the delivery: {(int)response.StatusCode} {body}");
+        return System.Text.Json.Nodes.JsonNode.Parse(body)!["id"]!.GetValue<string>();
     }
 
     /// <summary>The emulator's "Sign in with Google" page when it shows (a fresh consent), answered as the person would.</summary>
