@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace GmailAutomation.IntegrationTests;
@@ -185,6 +186,11 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
         {
             // New mail that asks the person something: push → sync → classified as needing a reply → reply → Gmail draft.
             var asked = await DeliverQuestionAsync();
+            await _page.GetByRole(AriaRole.Link, new() { Name = "Activity" }).ClickAsync();
+            var question = _page.Locator($"#activity tr[data-message-id=\"{asked}\"]");
+            await WaitForAsync(() => question.IsVisibleAsync(), "the delivered question on the activity page", reload: true);
+            await Expect(question.Locator("td[data-label='Needs reply']")).ToHaveTextAsync("Yes");
+            await ShotAsync("activity-question");
             await _page.GetByRole(AriaRole.Link, new() { Name = "Drafts" }).ClickAsync();
             var open = _page.Locator($"#drafts a[href^=\"/drafts/{asked}?\"]");
             await WaitForAsync(() => open.IsVisibleAsync(), "a reply draft on the drafts page", reload: true);
@@ -302,8 +308,44 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
             var file = await ShotAsync("FAILED-" + name);
             var said = await _page.Locator("main").InnerTextAsync(new() { Timeout = 2000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no main element)");
             throw new StepFailedException(
-                $"Step '{name}' failed on {_page.Url}: {failure.Message}\nThe page said:\n{Excerpt(said)}\nScreenshot: {file}", failure);
+                $"Step '{name}' failed on {_page.Url}: {failure.Message}\nThe page said:\n{Excerpt(said)}\nScreenshot: {file}\n{await ServiceLogsAsync()}", failure);
         }
+    }
+
+    /// <summary>The last lines each pipeline service logged, so a failed step shows where the mail stopped.</summary>
+    private async Task<string> ServiceLogsAsync()
+    {
+        var logs = fixture.App.Services.GetRequiredService<ResourceLoggerService>();
+        var text = new System.Text.StringBuilder();
+        foreach (var name in new[] { "email-service", "classification-service", "response-service", "draft-service" })
+        {
+            if (!fixture.App.ResourceNotifications.TryGetCurrentState(name, out var state))
+            {
+                continue;
+            }
+
+            var lines = new List<string>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            try
+            {
+                await foreach (var batch in logs.GetAllAsync(state.ResourceId).WithCancellation(timeout.Token))
+                {
+                    lines.AddRange(batch.Select(line => line.Content));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // What arrived in time is enough.
+            }
+
+            text.AppendLine($"--- {name} (last lines that are not debug noise)");
+            foreach (var line in lines.Where(l => !l.Contains("DbCommand", StringComparison.Ordinal) && !l.Contains("dbug", StringComparison.Ordinal)).TakeLast(25))
+            {
+                text.AppendLine("  | " + line);
+            }
+        }
+
+        return text.ToString();
     }
 
     private async Task<string> ShotAsync(string name)

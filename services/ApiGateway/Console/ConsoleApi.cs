@@ -17,13 +17,31 @@ public sealed class ConsoleApi(IHttpClientFactory clients, UserIdentityTokens to
 {
     public const string ClientName = "console";
 
+    /// <summary>
+    /// Strict reading: an answer that lacks a field the console relies on, or has null where the service promises a
+    /// value, is refused here (and shown as a message) instead of failing later while the page is drawn.
+    /// </summary>
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerOptions.Web)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     public Task<T> GetAsync<T>(string service, string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Get, service, path, body: null, cancellationToken);
 
     public async Task<T> SendAsync<T>(HttpMethod method, string service, string path, object? body, CancellationToken cancellationToken)
     {
         using var response = await SendRawAsync(method, service, path, body, cancellationToken);
-        return (await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, cancellationToken))!;
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(s_json, cancellationToken)
+                ?? throw new JsonException("The answer was empty.");
+        }
+        catch (JsonException unreadable)
+        {
+            throw new ServiceProblem(service, HttpStatusCode.BadGateway, $"The {service} answered in a form the console cannot read ({unreadable.Message}).", null);
+        }
     }
 
     public async Task SendAsync(HttpMethod method, string service, string path, object? body, CancellationToken cancellationToken)
