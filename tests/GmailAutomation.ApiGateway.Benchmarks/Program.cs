@@ -58,10 +58,10 @@ var session = await browser.GetFromJsonAsync<SessionRow>("/api/session");
 // The classification service learns an account on first use (it asks the auth-service), the draft service from
 // AccountConnected: one visit of the page and a wait for both, so every measured request is the ordinary page.
 await browser.GetAsync($"/activity?account={account.Id}");
-var known = Stopwatch.StartNew();
+var learning = Stopwatch.StartNew();
 while ((await browser.GetAsync($"/api/drafts/accounts/{account.Id}")).StatusCode != HttpStatusCode.OK)
 {
-    if (known.Elapsed > TimeSpan.FromMinutes(2))
+    if (learning.Elapsed > TimeSpan.FromMinutes(2))
     {
         throw new TimeoutException("The draft service never learned of the connected account.");
     }
