@@ -21,6 +21,8 @@ ensure_system_packages() {
   # promtool and amtool validate deploy/monitoring (alert rules, scrape and Alertmanager config) in tests.
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  # The web console's browser tests drive Debian's Chromium (Playwright downloads no browser here).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ "${#missing[@]}" -eq 0 ]; then
     return 0
   fi

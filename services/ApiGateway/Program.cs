@@ -8,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddSystemStatus();
 builder.AddApiDocs();
+builder.AddWebConsole();
 
 var app = builder.Build();
 
@@ -19,6 +20,7 @@ app.MapSessionApi();
 app.MapApiTokensApi();
 app.MapAuditApi();
 app.MapApiDocs();
+app.MapWebConsole();
 app.MapPublicApiProxy();
 
 app.Run();

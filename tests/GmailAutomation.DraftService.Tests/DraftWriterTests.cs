@@ -202,6 +202,9 @@ public sealed class DraftWriterTests(DraftEnvironment environment, ITestOutputHe
         Assert.Equal("openai", item["provider"]!.GetValue<string>());
         Assert.Equal(0.002m, item["costUsd"]!.GetValue<decimal>());
         Assert.Equal(first.GmailDraftId, item["draftId"]!.GetValue<string>());
+        var picked = await http.GetFromJsonAsync<JsonArray>($"api/drafts/accounts/{accountId}?messageId={messageId}&messageId=other");
+        Assert.Equal(messageId, Assert.Single(picked!)!["gmailMessageId"]!.GetValue<string>());
+        Assert.Empty((await http.GetFromJsonAsync<JsonArray>($"api/drafts/accounts/{accountId}?messageId=other"))!);
 
         using var stranger = host.UserClient(Guid.NewGuid());
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"api/drafts/accounts/{accountId}")).StatusCode);

@@ -308,6 +308,15 @@ public sealed class SyncEngineTests(SyncEnvironment env)
         Assert.True(status["quotaUnitsUsed"]!.GetValue<long>() >= 3 * 5, "messages.get costs 5 units each");
         Assert.NotNull(status["historyId"]);
 
+        // The same units, per minute: the sync just ran, so the last minutes hold all of them.
+        var quota = JsonNode.Parse(await http.GetStringAsync($"api/sync/accounts/{accountId}/quota?minutes=10"))!["points"]!.AsArray();
+        Assert.Equal(10, quota.Count);
+        Assert.Equal(status["quotaUnitsUsed"]!.GetValue<long>(), quota.Sum(p => p!["units"]!.GetValue<long>()));
+        using (var tooLong = await http.GetAsync($"api/sync/accounts/{accountId}/quota?minutes=5000"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        }
+
         using var resync = await http.PostAsync($"api/sync/accounts/{accountId}/resync", null);
         Assert.Equal(HttpStatusCode.Accepted, resync.StatusCode);
         await SyncEnvironment.WaitUntilAsync(() => host.AccountAsync(accountId).Result is { ResyncCount: 1, Phase: SyncPhase.Incremental }, Patience, "the requested re-sync");

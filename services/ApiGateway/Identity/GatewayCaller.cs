@@ -49,6 +49,10 @@ public static class GatewayCookies
     public const string Session = "gma_session";
     public const string Antiforgery = "gma_xsrf";
 
+    /// <summary>The web console's one-time notices ("Saved.") carried over a redirect.</summary>
+    public const string Notice = "gma_notice";
+
     public static bool IsGatewayCookie(string name) =>
-        name.StartsWith(Session, StringComparison.Ordinal) || name.StartsWith(Antiforgery, StringComparison.Ordinal);
+        name.StartsWith(Session, StringComparison.Ordinal) || name.StartsWith(Antiforgery, StringComparison.Ordinal)
+        || name.StartsWith(Notice, StringComparison.Ordinal);
 }

@@ -22,6 +22,8 @@ public static class MessagesApi
     {
         var api = app.MapGroup("/api/classification/accounts/{accountId:guid}").WithTags("Classification history").RequireUser();
         api.MapGet("/messages", ListMessages).WithName("ListClassifiedMessages").WithSummary("The account's most recently classified messages.");
+        api.MapGet("/activity", ListActivity).WithName("ListActivity")
+            .WithSummary("Processed messages, newest received first, with the decision behind each (who decided, labels, needs-reply); filter by category, needs-reply and decider, page with `before`.");
         api.MapGet("/messages/{messageId}", GetMessage).WithName("GetClassificationHistory")
             .WithSummary("A message's classification history (every decision and the labels it applied) and its corrections.");
         api.MapPost("/messages/{messageId}/corrections", Correct).WithName("CorrectClassification")
@@ -40,6 +42,97 @@ public static class MessagesApi
         var rows = await db.ProcessedMessages.AsNoTracking().Where(p => p.AccountId == accountId)
             .OrderByDescending(p => p.ProcessedAt).Take(take).ToListAsync(cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ProcessedMessageView>>([.. rows.Select(ProcessedMessageView.Of)]);
+    }
+
+    /// <summary>
+    /// What the web console's activity page shows: one row per processed message with the pipeline's last decision
+    /// (needs-reply, decider, rule/model) and the labels of the last decision of any kind (a correction moves labels).
+    /// Newest received first (not processing order: an initial sync processes old mail last), paged by received time
+    /// along the (account, received) index so that a page costs the same with 10 or 10,000 messages.
+    /// </summary>
+    public static async Task<Ok<ActivityPage>> ListActivity(
+        Guid accountId,
+        ICurrentUser user,
+        AccountDirectory accounts,
+        ClassificationDbContext db,
+        CancellationToken cancellationToken,
+        string? category = null,
+        bool? needsReply = null,
+        string? decidedBy = null,
+        DateTimeOffset? before = null,
+        string? beforeId = null,
+        int? limit = null)
+    {
+        await accounts.OwnedAsync(accountId, user.UserId, cancellationToken);
+        var take = limit ?? 50;
+        if (take is < 1 or > 200)
+        {
+            throw new ValidationException("limit", "limit must be between 1 and 200.");
+        }
+
+        var messages = db.ProcessedMessages.AsNoTracking().Where(p => p.AccountId == accountId);
+        if (!string.IsNullOrWhiteSpace(category))
+        {
+            var wanted = category.Trim().ToLower();
+            messages = messages.Where(p => p.Category.ToLower() == wanted);
+        }
+
+        if (before is { } cursor)
+        {
+            // Messages received at the same instant are told apart by their id, so no page boundary skips one.
+            messages = beforeId is null
+                ? messages.Where(p => p.InternalDate < cursor)
+                : messages.Where(p => p.InternalDate < cursor || (p.InternalDate == cursor && string.Compare(p.GmailMessageId, beforeId) < 0));
+        }
+
+        var rows = from p in messages
+                   let decision = db.History
+                       .Where(h => h.AccountId == p.AccountId && h.GmailMessageId == p.GmailMessageId && h.Source == ClassificationSources.Event)
+                       .OrderByDescending(h => h.Id)
+                       .FirstOrDefault()
+                   let latest = db.History
+                       .Where(h => h.AccountId == p.AccountId && h.GmailMessageId == p.GmailMessageId)
+                       .OrderByDescending(h => h.Id)
+                       .Select(h => new { h.Labels, h.Source })
+                       .FirstOrDefault()
+                   select new { Message = p, Decision = decision, Latest = latest };
+        if (needsReply is { } wantsReply)
+        {
+            rows = rows.Where(r => r.Decision != null && r.Decision.NeedsReply == wantsReply);
+        }
+
+        if (!string.IsNullOrWhiteSpace(decidedBy))
+        {
+            var decider = decidedBy.Trim().ToLowerInvariant();
+            rows = decider == ClassificationSources.Correction
+                ? rows.Where(r => r.Latest != null && r.Latest.Source == ClassificationSources.Correction)
+                : rows.Where(r => r.Decision != null && r.Decision.DecidedBy == decider);
+        }
+
+        var page = await rows.OrderByDescending(r => r.Message.InternalDate).ThenByDescending(r => r.Message.GmailMessageId).Take(take + 1).ToListAsync(cancellationToken);
+        var items = page.Take(take).Select(r =>
+        {
+            var features = StoredFeatures.FromJson(r.Message.Features);
+            var d = r.Decision;
+            return new ActivityItem(
+                r.Message.GmailMessageId,
+                r.Message.ThreadId,
+                features.Subject,
+                features.From?.Address,
+                r.Message.Category,
+                r.Latest?.Source == ClassificationSources.Correction,
+                d?.DecidedBy ?? DecisionKinds.None,
+                d?.RuleId,
+                d?.ModelVersion,
+                d?.Confidence,
+                d?.NeedsReply ?? false,
+                d?.NeedsReplyReason,
+                r.Latest?.Labels ?? [],
+                r.Message.InternalDate,
+                r.Message.ProcessedAt);
+        }).ToList();
+        var more = page.Count > take;
+        return TypedResults.Ok(new ActivityPage(items, more ? items[^1].InternalDate : null, more ? items[^1].GmailMessageId : null));
     }
 
     public static async Task<Ok<MessageHistoryView>> GetMessage(
@@ -272,6 +365,27 @@ public sealed record ProcessedMessageView(string GmailMessageId, string ThreadId
         return new(p.GmailMessageId, p.ThreadId, p.Category, features.Subject, features.From?.Address, p.InternalDate, p.ProcessedAt);
     }
 }
+
+/// <summary>One processed message with the decision behind it, as the activity page lists it.</summary>
+public sealed record ActivityItem(
+    string GmailMessageId,
+    string ThreadId,
+    string Subject,
+    string? From,
+    string Category,
+    bool Corrected,
+    string DecidedBy,
+    string? RuleId,
+    string? ModelVersion,
+    double? Confidence,
+    bool NeedsReply,
+    string? NeedsReplyReason,
+    IReadOnlyList<string> Labels,
+    DateTimeOffset InternalDate,
+    DateTimeOffset ProcessedAt);
+
+/// <summary>One page of activity; pass <see cref="NextBefore"/> and <see cref="NextBeforeId"/> as <c>before</c> and <c>beforeId</c> for the next (older) page.</summary>
+public sealed record ActivityPage(IReadOnlyList<ActivityItem> Items, DateTimeOffset? NextBefore, string? NextBeforeId);
 
 public sealed record HistoryEntryView(
     long Id,

@@ -69,6 +69,8 @@ public sealed class ClassificationDbContext(DbContextOptions<ClassificationDbCon
             processed.Property(p => p.Category).HasMaxLength(40);
             processed.Property(p => p.Features).HasColumnType("jsonb");
             processed.HasIndex(p => new { p.AccountId, p.ProcessedAt });
+            // The activity list: an account's messages newest received first, read a page at a time.
+            processed.HasIndex(p => new { p.AccountId, p.InternalDate });
         });
 
         modelBuilder.Entity<ClassificationRecord>(record =>

@@ -6,6 +6,7 @@ using GmailAutomation.GmailClient.Models;
 using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace GmailAutomation.DraftService.Apis;
@@ -17,7 +18,7 @@ public static class DraftsApi
     {
         var drafts = app.MapGroup("/api/drafts/accounts/{accountId:guid}").WithTags("Drafts").RequireUser();
         drafts.MapGet("/", ListDrafts).WithName("ListDrafts")
-            .WithSummary("Reply drafts of one of the user's accounts, newest first, with status, provider and cost.");
+            .WithSummary("Reply drafts of one of the user's accounts, newest first, with status, provider and cost; `messageId` (repeatable) picks the drafts of those messages.");
         drafts.MapGet("/messages/{messageId}", GetDraft).WithName("GetDraft")
             .WithSummary("The reply draft of one message, with its status history.");
         drafts.MapPost("/messages/{messageId}/regenerate", RegenerateDraft).WithName("RegenerateDraft")
@@ -26,10 +27,20 @@ public static class DraftsApi
     }
 
     public static async Task<Ok<List<DraftView>>> ListDrafts(
-        Guid accountId, string? status, int? limit, ICurrentUser user, DraftDbContext db, CancellationToken cancellationToken)
+        Guid accountId, string? status, int? limit, [FromQuery] string[]? messageId, ICurrentUser user, DraftDbContext db, CancellationToken cancellationToken)
     {
         await OwnedAccountAsync(accountId, user, db, cancellationToken);
         var query = db.Drafts.AsNoTracking().Where(d => d.AccountId == accountId);
+        if (messageId is { Length: > 0 })
+        {
+            // A page of the web console's activity list asks for the drafts of its own messages at once.
+            if (messageId.Length > 500)
+            {
+                throw new ValidationException("messageId", "Ask for at most 500 message ids at once.");
+            }
+
+            query = query.Where(d => messageId.Contains(d.GmailMessageId));
+        }
         if (!string.IsNullOrEmpty(status))
         {
             var wanted = DraftView.ParseStatus(status) ?? throw new ValidationException("status", "Use one of pending, created, skipped, deleted-by-user, replaced.");

@@ -15,6 +15,8 @@ public static class SyncStatusApi
         var sync = app.MapGroup("/api/sync/accounts").WithTags("Sync").RequireUser();
         sync.MapGet("/", ListStatuses).WithName("ListSyncStatuses").WithSummary("Sync status of each of the user's accounts.");
         sync.MapGet("/{accountId:guid}", GetStatus).WithName("GetSyncStatus").WithSummary("Sync status of one account.");
+        sync.MapGet("/{accountId:guid}/quota", GetQuotaHistory).WithName("GetQuotaHistory")
+            .WithSummary("Gmail quota units the account used per minute over the last `minutes` (1 to 1440, default 60).");
         sync.MapPost("/{accountId:guid}/resync", RequestResync).WithName("RequestResync")
             .WithSummary("Reads the account's window again; messages handed on before are skipped.");
         return app;
@@ -37,6 +39,19 @@ public static class SyncStatusApi
     public static async Task<Ok<SyncStatusView>> GetStatus(
         Guid accountId, ICurrentUser user, EmailDbContext db, GmailUsage usage, TimeProvider time, CancellationToken cancellationToken) =>
         TypedResults.Ok(await SyncStatusView.OfAsync(await OwnedAsync(accountId, user, db, cancellationToken), usage, time));
+
+    public static async Task<Ok<QuotaHistoryView>> GetQuotaHistory(
+        Guid accountId, ICurrentUser user, EmailDbContext db, GmailUsage usage, CancellationToken cancellationToken, int minutes = 60)
+    {
+        if (minutes is < 1 or > 1440)
+        {
+            throw new ValidationException("minutes", "minutes must be between 1 and 1440 (a day).");
+        }
+
+        var account = await OwnedAsync(accountId, user, db, cancellationToken);
+        var points = await usage.ReadHistoryAsync(account.EmailAddress, minutes);
+        return TypedResults.Ok(new QuotaHistoryView(accountId, [.. points.Select(p => new QuotaPoint(p.Minute, p.Units))]));
+    }
 
     public static async Task<Accepted<SyncStatusView>> RequestResync(
         Guid accountId, ICurrentUser user, EmailDbContext db, AccountSignals signals, GmailUsage usage, TimeProvider time, CancellationToken cancellationToken)
@@ -111,3 +126,9 @@ public sealed record SyncStatusView(
             a.InitialCompletedAt);
     }
 }
+
+/// <summary>Quota units used in one minute (UTC, the minute's start).</summary>
+public sealed record QuotaPoint(DateTimeOffset Minute, long Units);
+
+/// <summary>An account's Gmail quota use per minute, oldest first.</summary>
+public sealed record QuotaHistoryView(Guid AccountId, IReadOnlyList<QuotaPoint> Points);

@@ -6,12 +6,16 @@ namespace GmailAutomation.EmailService.Sync;
 
 /// <summary>
 /// Per-account Gmail usage shared by all replicas (Redis hash <c>emailsync:usage:{email}</c>): quota units
-/// charged and 429 answers, shown by the status API and exported as metrics.
+/// charged and 429 answers, shown by the status API and exported as metrics; and the units per minute of the last
+/// day (hash <c>emailsync:usage:{email}:minutes</c>, field = minute since the epoch), for the console's quota chart.
 /// </summary>
-public sealed class GmailUsage(IConnectionMultiplexer redis)
+public sealed class GmailUsage(IConnectionMultiplexer redis, TimeProvider time)
 {
     private const string Units = "units";
     private const string RateLimited = "rate_limited";
+
+    /// <summary>How long per-minute figures are kept: the chart shows at most a day.</summary>
+    public static readonly TimeSpan HistoryRetention = TimeSpan.FromHours(24);
 
     /// <summary>The account the current sync flow works for (429s are counted against it).</summary>
     private static readonly AsyncLocal<string?> CurrentAccount = new();
@@ -20,8 +24,23 @@ public sealed class GmailUsage(IConnectionMultiplexer redis)
 
     public static void Enter(string account) => CurrentAccount.Value = account;
 
-    public void AddUnits(string account, long units) =>
-        redis.GetDatabase().HashIncrement(Key(account), Units, units, CommandFlags.FireAndForget);
+    public void AddUnits(string account, long units)
+    {
+        var db = redis.GetDatabase();
+        db.HashIncrement(Key(account), Units, units, CommandFlags.FireAndForget);
+        var minutes = MinutesKey(account);
+        db.HashIncrement(minutes, Minute(time.GetUtcNow()), units, CommandFlags.FireAndForget);
+        db.KeyExpire(minutes, HistoryRetention, CommandFlags.FireAndForget);
+    }
+
+    /// <summary>Units charged in each of the last <paramref name="minutes"/> minutes, oldest first, zero where none were.</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset Minute, long Units)>> ReadHistoryAsync(string account, int minutes)
+    {
+        var now = Minute(time.GetUtcNow());
+        var fields = Enumerable.Range(0, minutes).Select(i => (RedisValue)(now - minutes + 1 + i)).ToArray();
+        var values = await redis.GetDatabase().HashGetAsync(MinutesKey(account), fields);
+        return [.. fields.Select((field, i) => (DateTimeOffset.FromUnixTimeSeconds((long)field * 60), (long?)values[i] ?? 0))];
+    }
 
     public void AddRateLimited(string account, long count) =>
         redis.GetDatabase().HashIncrement(Key(account), RateLimited, count, CommandFlags.FireAndForget);
@@ -33,6 +52,10 @@ public sealed class GmailUsage(IConnectionMultiplexer redis)
     }
 
     private static RedisKey Key(string account) => "emailsync:usage:" + account.ToLowerInvariant();
+
+    private static RedisKey MinutesKey(string account) => "emailsync:usage:" + account.ToLowerInvariant() + ":minutes";
+
+    private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 }
 
 /// <summary>Counts the units every Gmail call of an account draws from its bucket, then draws them.</summary>

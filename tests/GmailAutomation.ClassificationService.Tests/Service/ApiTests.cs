@@ -267,6 +267,68 @@ public sealed class ApiTests(ClassificationEnvironment env)
         Assert.Single(history["corrections"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Activity_lists_messages_newest_received_first_with_the_decider_and_follows_a_correction()
+    {
+        var user = await env.NewUserWithMailboxAsync("activity");
+        using var api = env.ClientFor(user);
+        var ids = new List<string>();
+        foreach (var sample in Samples.Known(user.Mailbox).Take(3))
+        {
+            var id = await env.ImportAsync(user.Mailbox, sample.Raw);
+            ids.Add(id);
+            await env.PublishAsync(await env.ReceivedEventAsync(user, id));
+        }
+
+        await ClassificationEnvironment.WaitUntilAsync(
+            async () => await env.QueryAsync(db => db.ProcessedMessages.CountAsync(p => p.AccountId == user.AccountId)) == 3, TimeSpan.FromSeconds(60), "3 messages");
+        var activity = $"/api/classification/accounts/{user.AccountId}/activity";
+
+        var all = (await api.GetFromJsonAsync<JsonObject>(activity))!["items"]!.AsArray();
+        Assert.Equal(3, all.Count);
+        var times = all.Select(i => i!["internalDate"]!.GetValue<DateTimeOffset>()).ToList();
+        Assert.Equal(times.OrderByDescending(t => t), times);
+        var receipt = Assert.Single(all, i => i!["gmailMessageId"]!.GetValue<string>() == ids[1])!;
+        Assert.Equal("Receipt", receipt["category"]!.GetValue<string>());
+        Assert.Equal("builtin", receipt["decidedBy"]!.GetValue<string>());
+        Assert.Contains("Automation/Receipt", receipt["labels"]!.AsArray().Select(l => l!.GetValue<string>()));
+        Assert.False(receipt["corrected"]!.GetValue<bool>());
+
+        var receipts = (await api.GetFromJsonAsync<JsonObject>($"{activity}?category=receipt"))!["items"]!.AsArray();
+        Assert.Equal(ids[1], Assert.Single(receipts)!["gmailMessageId"]!.GetValue<string>());
+
+        // Paging: two, then the one left, and no cursor after it.
+        var first = (await api.GetFromJsonAsync<JsonObject>($"{activity}?limit=2"))!;
+        Assert.Equal(2, first["items"]!.AsArray().Count);
+        var cursor = first["nextBefore"]!.GetValue<DateTimeOffset>();
+        var cursorId = first["nextBeforeId"]!.GetValue<string>();
+        var second = (await api.GetFromJsonAsync<JsonObject>($"{activity}?limit=2&before={Uri.EscapeDataString(cursor.ToString("O"))}&beforeId={cursorId}"))!;
+        var last = Assert.Single(second["items"]!.AsArray())!;
+        Assert.Null(second["nextBefore"]);
+
+        // The samples share one Date header: the id breaks the tie, so the pages hold each message exactly once.
+        var paged = first["items"]!.AsArray().Append(last).Select(i => i!["gmailMessageId"]!.GetValue<string>()).ToList();
+        Assert.Equal(ids.Order(), paged.Order());
+
+        using (var correction = await api.PostAsJsonAsync($"/api/classification/accounts/{user.AccountId}/messages/{ids[1]}/corrections", new { category = "Promotion" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, correction.StatusCode);
+        }
+
+        var corrected = Assert.Single((await api.GetFromJsonAsync<JsonObject>($"{activity}?decidedBy=correction"))!["items"]!.AsArray())!;
+        Assert.Equal("Promotion", corrected["category"]!.GetValue<string>());
+        Assert.True(corrected["corrected"]!.GetValue<bool>());
+        Assert.Contains("Automation/Promotion", corrected["labels"]!.AsArray().Select(l => l!.GetValue<string>()));
+
+        using var tooMany = await api.GetAsync($"{activity}?limit=1000");
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+
+        var other = await env.NewUserWithMailboxAsync("activity-other");
+        using var otherApi = env.ClientFor(other);
+        using var foreign = await otherApi.GetAsync(activity);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+    }
+
     private static async Task<string> CreateAsync(HttpClient api, object rule)
     {
         using var response = await api.PostAsJsonAsync("/api/classification/rules", rule);

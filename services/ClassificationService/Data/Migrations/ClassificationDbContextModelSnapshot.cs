@@ -295,6 +295,8 @@ namespace GmailAutomation.ClassificationService.Data.Migrations
 
                     b.HasKey("AccountId", "GmailMessageId");
 
+                    b.HasIndex("AccountId", "InternalDate");
+
                     b.HasIndex("AccountId", "ProcessedAt");
 
                     b.ToTable("processed_messages", (string)null);
