@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GmailAutomation.EndToEnd.Benchmarks;
+
+// eng/e2e.sh <command> [--key value ...]; see docs/performance.md for what each run does and the latest figures.
+var command = args.FirstOrDefault() ?? "help";
+var options = Options.Parse(args.Skip(1));
+var artifacts = Path.GetFullPath(options.Text("artifacts", Path.Combine(FindRepositoryRoot(), "artifacts", "e2e")));
+Directory.CreateDirectory(artifacts);
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(options.Int("timeout-minutes", 90)));
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var accounts = options.Int("accounts", 50);
+var seconds = options.Int("seconds", 60);
+var results = new List<ScenarioResult>();
+SecurityReport? security = null;
+
+async Task InSessionAsync(SessionSettings settings, Func<Harness, Task> body)
+{
+    Console.WriteLine("Starting the AppHost (local processes, private data folder)...");
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var harness = await Harness.StartAsync(settings, artifacts, cancel.Token);
+    Console.WriteLine($"AppHost healthy after {clock.Elapsed.TotalSeconds:0} s; logs in {harness.Session.LogPath}");
+    try
+    {
+        await body(harness);
+        if (options.Bool("security", true))
+        {
+            security = await SecurityScan.RunAsync(harness, cancel.Token);
+            Console.WriteLine($"== security: {security.LogLines} log lines, {security.RedisKeys} Redis keys, {security.PostgresRows} PostgreSQL rows scanned; " +
+                $"{security.Findings.Count} findings; OAuth callback replays answered {string.Join(",", security.ReplayStatuses.Distinct().Order())}");
+            foreach (var finding in security.Findings)
+            {
+                Console.WriteLine($"   FINDING {finding.Where}: {finding.What}");
+            }
+        }
+    }
+    finally
+    {
+        await harness.Recorder.DisposeAsync();
+        harness.Emulator.Dispose();
+        await harness.Session.DisposeAsync();
+    }
+}
+
+async Task LatencyRunsAsync(Harness harness)
+{
+    foreach (var rate in options.Ints("rate", [20, 200]))
+    {
+        results.Add(await Scenarios.LatencyAsync(harness, rate, accounts, seconds, cancel.Token));
+    }
+}
+
+Task ThroughputRunAsync(Harness harness) => Track(Scenarios.ThroughputAsync(
+    harness, accounts, options.Ints("rates", [50, 100, 150, 200, 300, 400]), options.Int("step-seconds", 30), cancel.Token));
+
+Task InitialSyncRunAsync(Harness harness) => Track(Scenarios.InitialSyncAsync(harness, accounts, options.Int("messages", 1000), cancel.Token));
+
+Task ChaosRunAsync(Harness harness) => Track(Scenarios.ChaosAsync(
+    harness, options.Int("rate", 20), accounts, options.Int("seconds", 150),
+    options.Texts("victims", ["email-service", "classification-service", "response-service", "draft-service"]), cancel.Token));
+
+Task BackingRunAsync(Harness harness) => Track(Scenarios.BackingAsync(harness, options.Int("rate", 20), accounts, options.Int("seconds", 120), cancel.Token));
+
+Task FaultsRunAsync(Harness harness) => Track(Scenarios.FaultsAsync(harness, options.Int("rate", 20), accounts, options.Int("phase-seconds", 30), cancel.Token));
+
+async Task Track(Task<ScenarioResult> run) => results.Add(await run);
+
+var replicas = new SessionSettings
+{
+    Replicas = new Dictionary<string, int> { ["email-service"] = 2, ["classification-service"] = 3, ["draft-service"] = 2 },
+};
+
+try
+{
+    switch (command)
+    {
+        case "latency":
+            await InSessionAsync(new(), LatencyRunsAsync);
+            break;
+        case "throughput":
+            await InSessionAsync(new(), ThroughputRunAsync);
+            break;
+        case "initial-sync":
+            await InSessionAsync(new(), InitialSyncRunAsync);
+            break;
+        case "chaos":
+            await InSessionAsync(new(), ChaosRunAsync);
+            break;
+        case "backing":
+            await InSessionAsync(new(), BackingRunAsync);
+            break;
+        case "faults":
+            await InSessionAsync(new(), FaultsRunAsync);
+            break;
+        case "replicas":
+            await InSessionAsync(replicas, h => Track(Scenarios.ReplicasAsync(h, options.Int("rate", 20), accounts, seconds, cancel.Token)));
+            break;
+        case "all":
+            // One AppHost start for the single-instance runs (a cold start costs minutes), a second one with replicas.
+            await InSessionAsync(new(), async h =>
+            {
+                await LatencyRunsAsync(h);
+                await ThroughputRunAsync(h);
+                await ChaosRunAsync(h);
+                await BackingRunAsync(h);
+                await FaultsRunAsync(h);
+                await InitialSyncRunAsync(h);
+            });
+            await InSessionAsync(replicas, h => Track(Scenarios.ReplicasAsync(h, options.Int("rate", 20), accounts, seconds, cancel.Token)));
+            break;
+        default:
+            Console.WriteLine("""
+                usage: eng/e2e.sh <command> [options]
+                  latency       --rate 20,200 --accounts 50 --seconds 60
+                  throughput    --rates 50,100,150,200,300,400 --step-seconds 30 --accounts 50
+                  initial-sync  --accounts 50 --messages 1000
+                  chaos         --rate 20 --seconds 150 --accounts 50 [--victims email-service,classification-service,...]
+                  backing       --rate 20 --seconds 120 --accounts 50   (restarts rabbitmq, redis, postgres)
+                  faults        --rate 20 --phase-seconds 30 --accounts 50
+                  replicas      --rate 20 --seconds 60 --accounts 50   (email x2, classification x3, draft x2)
+                  all           every run above (two AppHost starts)
+                common: --security false (skip the scan at the end), --artifacts <dir>, --timeout-minutes 90
+                """);
+            return 2;
+    }
+}
+finally
+{
+    Report(results, security);
+}
+
+return results.All(r => r.Passed) && security?.Passed != false ? 0 : 1;
+
+void Report(List<ScenarioResult> runs, SecurityReport? scan)
+{
+    if (runs.Count == 0 && scan is null)
+    {
+        return;
+    }
+
+    var text = new StringBuilder();
+    text.AppendLine(CultureInfo.InvariantCulture, $"\n## End-to-end results ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores)\n");
+    text.AppendLine("| run | settings | figures | end state | result |");
+    text.AppendLine("|---|---|---|---|---|");
+    foreach (var run in runs)
+    {
+        var settings = string.Join(", ", run.Settings.Select(s => $"{s.Key}={Show(s.Value)}"));
+        var figures = string.Join("; ", run.Figures.Where(f => f.Value is not System.Collections.IEnumerable || f.Value is string).Select(f => $"{f.Key} {Show(f.Value)}"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {run.Name} | {settings} | {figures} | {run.EndState} | {(run.Passed ? "pass" : "FAIL")} |");
+    }
+
+    foreach (var run in runs.Where(r => r.Usage.Count > 0))
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"\n### {run.Name}: CPU and memory per resource\n");
+        text.Append(ResourceMeter.Table(run.Usage));
+    }
+
+    foreach (var note in runs.SelectMany(r => r.Notes.Select(n => $"{r.Name}: {n}")))
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+    }
+
+    if (scan is not null)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"\nsecurity: {(scan.Passed ? "pass" : "FAIL")} — {scan.LogLines} log lines, {scan.RedisKeys} Redis keys, {scan.PostgresRows} rows; {scan.Findings.Count} findings; replayed OAuth callbacks answered {string.Join(",", scan.ReplayStatuses.Distinct().Order())}");
+    }
+
+    Console.WriteLine(text);
+    var file = Path.Combine(artifacts, $"{command}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    File.WriteAllText(file, JsonSerializer.Serialize(new { command, machine = new { cores = Environment.ProcessorCount }, runs, security = scan }, JsonOptions.Indented));
+    File.WriteAllText(Path.ChangeExtension(file, ".md"), text.ToString());
+    Console.WriteLine($"written {file}");
+}
+
+static string Show(object value) => value switch
+{
+    double d => d.ToString("0.#", CultureInfo.InvariantCulture),
+    IEnumerable<int> list => string.Join(",", list),
+    IEnumerable<string> list => string.Join(",", list),
+    _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
+};
+
+static string FindRepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "GmailAutomation.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}
+
+/// <summary><c>--key value</c> pairs; lists are comma-separated.</summary>
+internal sealed class Options(Dictionary<string, string> values)
+{
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? key = null;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                key = arg[2..];
+                values[key] = "true";
+            }
+            else if (key is not null)
+            {
+                values[key] = arg;
+                key = null;
+            }
+        }
+
+        return new Options(values);
+    }
+
+    public string Text(string key, string fallback) => values.GetValueOrDefault(key) ?? fallback;
+
+    public int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public bool Bool(string key, bool fallback) => values.TryGetValue(key, out var v) ? bool.Parse(v) : fallback;
+
+    public int[] Ints(string key, int[] fallback) =>
+        values.TryGetValue(key, out var v) ? [.. v.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
+
+    public string[] Texts(string key, string[] fallback) => values.TryGetValue(key, out var v) ? v.Split(',') : fallback;
+}
+
+internal static class JsonOptions
+{
+    public static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+}
