@@ -49,8 +49,31 @@ internal static class ProcessTree
     /// Resident size in MB. For a .NET service, the largest process of the tree (the service itself, not the launcher
     /// around it); for a server with worker processes (PostgreSQL), the sum, which over-counts shared pages.
     /// </summary>
-    public static double ResidentMegabytes(int root, bool sum) =>
-        sum ? Of(root).Sum(Resident) / 1024.0 : Of(root).Select(Resident).DefaultIfEmpty(0).Max() / 1024.0;
+    public static double ResidentMegabytes(int root, bool sum)
+    {
+        var tree = Of(root);
+        if (sum)
+        {
+            return tree.Sum(Resident) / 1024.0;
+        }
+
+        // DCP starts a project as `dotnet run --no-build`, whose CLI process stays as the service's parent: not the service.
+        var service = tree.Where(pid => !IsDotnetRun(pid)).ToList();
+        return (service.Count > 0 ? service : tree).Select(Resident).DefaultIfEmpty(0).Max() / 1024.0;
+    }
+
+    private static bool IsDotnetRun(int pid)
+    {
+        try
+        {
+            var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return args.Length > 1 && args[1] == "run";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>SIGKILL to every process of the tree, children first so none is re-parented and survives.</summary>
     public static void KillTree(int root)

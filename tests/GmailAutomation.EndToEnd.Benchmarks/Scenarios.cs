@@ -33,12 +33,13 @@ internal static partial class Scenarios
     {
         Console.WriteLine($"== latency: {rate}/s over {accountCount} accounts for {seconds} s");
         var accounts = await harness.ConnectAsync($"lat{rate}-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         await using var meter = ResourceMeter.Start(harness.Session);
         var delivered = await harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
         var (state, drained) = await EndState.WaitAsync(harness.Emulator, delivered, TimeSpan.FromMinutes(5), Settle, TimeSpan.FromSeconds(2), cancellationToken);
         var usage = await meter.StopAsync();
         var latency = harness.Measure(accounts, delivered);
-        Console.WriteLine($"   label applied {latency.LabelApplied}; draft created {latency.DraftCreated}; {state}");
+        Console.WriteLine($"   read {latency.EmailReceived}; on the bus {latency.EmailReceivedSeen}; label applied {latency.LabelApplied}; reply {latency.ReplyGenerated}; draft created {latency.DraftCreated}; {state}");
         var notes = new List<string>();
         if (rate <= 20 && latency.LabelApplied.P95 > 1000)
         {
@@ -58,8 +59,11 @@ internal static partial class Scenarios
             Figures = new Dictionary<string, object>
             {
                 ["delivered"] = delivered.Count,
+                ["emailReceived"] = latency.EmailReceived,
+                ["emailReceivedSeen"] = latency.EmailReceivedSeen,
                 ["labelApplied"] = latency.LabelApplied,
                 ["labelEventSeen"] = latency.LabelEventSeen,
+                ["replyGenerated"] = latency.ReplyGenerated,
                 ["draftCreated"] = latency.DraftCreated,
                 ["drainSecondsAfterLastDelivery"] = Math.Round(drained.TotalSeconds, 1),
             },
@@ -80,6 +84,7 @@ internal static partial class Scenarios
     {
         Console.WriteLine($"== throughput: steps {string.Join(", ", rates)}/s, {stepSeconds} s each, over {accountCount} accounts");
         var accounts = await harness.ConnectAsync("tput-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         var steps = new List<Dictionary<string, object>>();
         var best = 0;
         IReadOnlyList<ResourceUsage> bestUsage = [];
@@ -219,6 +224,7 @@ internal static partial class Scenarios
     {
         Console.WriteLine($"== chaos (kill -9 {string.Join(", ", victims)}): {rate}/s over {accountCount} accounts for {seconds} s");
         var accounts = await harness.ConnectAsync("chaos-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         await using var meter = ResourceMeter.Start(harness.Session);
         var delivery = harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
         var kills = new List<Dictionary<string, object>>();
@@ -257,6 +263,7 @@ internal static partial class Scenarios
         string[] servers = ["rabbitmq", "redis", "postgres"];
         Console.WriteLine($"== backing restarts ({string.Join(", ", servers)}): {rate}/s over {accountCount} accounts for {seconds} s");
         var accounts = await harness.ConnectAsync("backing-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         var delivery = harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
         var restarts = new List<Dictionary<string, object>>();
         var gap = TimeSpan.FromSeconds(seconds / (servers.Length + 1.0));
@@ -295,6 +302,7 @@ internal static partial class Scenarios
         ];
         Console.WriteLine($"== emulator faults ({string.Join(", ", phases.Select(p => p.Name))}): {rate}/s over {accountCount} accounts, {phaseSeconds} s each");
         var accounts = await harness.ConnectAsync("faults-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         var delivered = new List<DeliveredMessage>();
         var injected = new Dictionary<string, object>();
         try
@@ -335,6 +343,7 @@ internal static partial class Scenarios
     {
         Console.WriteLine($"== replicas: {rate}/s over {accountCount} accounts for {seconds} s");
         var accounts = await harness.ConnectAsync("repl-", accountCount, cancellationToken);
+        await harness.WarmUpAsync(accounts, cancellationToken);
         await using var meter = ResourceMeter.Start(harness.Session);
         var delivered = await harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
         var (state, drained) = await EndState.WaitAsync(harness.Emulator, delivered, TimeSpan.FromMinutes(6), Settle, TimeSpan.FromSeconds(2), cancellationToken);
