@@ -34,10 +34,12 @@ internal static partial class Scenarios
         Console.WriteLine($"== latency: {rate}/s over {accountCount} accounts for {seconds} s");
         var accounts = await harness.ConnectAsync($"lat{rate}-", accountCount, cancellationToken);
         await harness.WarmUpAsync(accounts, cancellationToken);
+        var before = await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken);
         await using var meter = ResourceMeter.Start(harness.Session);
         var delivered = await harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
-        var (state, drained) = await EndState.WaitAsync(harness.Emulator, delivered, TimeSpan.FromMinutes(5), Settle, TimeSpan.FromSeconds(2), cancellationToken);
+        var (state, drained) = await EndState.WaitAsync(harness.Emulator, delivered, TimeSpan.FromMinutes(8), Settle, TimeSpan.FromSeconds(2), cancellationToken);
         var usage = await meter.StopAsync();
+        var serviceTimes = ServiceMetrics.Difference(before, await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken));
         var latency = harness.Measure(accounts, delivered);
         Console.WriteLine($"   read {latency.EmailReceived}; on the bus {latency.EmailReceivedSeen}; label applied {latency.LabelApplied}; reply {latency.ReplyGenerated}; draft created {latency.DraftCreated}; {state}");
         var notes = new List<string>();
@@ -66,6 +68,7 @@ internal static partial class Scenarios
                 ["replyGenerated"] = latency.ReplyGenerated,
                 ["draftCreated"] = latency.DraftCreated,
                 ["drainSecondsAfterLastDelivery"] = Math.Round(drained.TotalSeconds, 1),
+                ["serviceTimes"] = serviceTimes,
             },
             EndState = state,
             Events = harness.CountEvents(accounts),
@@ -91,12 +94,14 @@ internal static partial class Scenarios
         var allDelivered = new List<DeliveredMessage>();
         foreach (var rate in rates)
         {
+            var before = await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken);
             await using var meter = ResourceMeter.Start(harness.Session);
             var started = DateTimeOffset.UtcNow;
             var delivered = await harness.DeliverAsync(accounts, rate, TimeSpan.FromSeconds(stepSeconds), cancellationToken);
             allDelivered.AddRange(delivered);
             var (state, drained) = await EndState.WaitAsync(harness.Emulator, delivered, TimeSpan.FromSeconds(60), TimeSpan.Zero, TimeSpan.FromSeconds(1), cancellationToken);
             var usage = await meter.StopAsync();
+            var serviceTimes = ServiceMetrics.Difference(before, await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken));
             var latency = harness.Measure(accounts, delivered);
             var achieved = delivered.Count / (DateTimeOffset.UtcNow - started).TotalSeconds;
             var sustained = state.MissingLabel == 0 && drained <= TimeSpan.FromSeconds(10) && latency.LabelApplied.P95 <= 5000;
@@ -111,6 +116,7 @@ internal static partial class Scenarios
                 ["draftCreated"] = latency.DraftCreated,
                 ["achievedIncludingDrain"] = Math.Round(achieved, 1),
                 ["usage"] = usage,
+                ["serviceTimes"] = serviceTimes,
             });
             if (!sustained)
             {
