@@ -42,8 +42,19 @@ internal static class ProcessTree
         return all;
     }
 
-    /// <summary>User + system CPU seconds of the whole tree.</summary>
-    public static double CpuSeconds(int root) => Of(root).Sum(pid => Stat(pid)?.CpuSeconds ?? 0);
+    /// <summary>
+    /// User + system CPU seconds of the tree: the root's own and that of the children it has reaped (PostgreSQL's
+    /// backends come and go), plus the live descendants'. Null when the root is gone (killed, not restarted yet).
+    /// </summary>
+    public static double? CpuSeconds(int root)
+    {
+        if (Stat(root) is not { } own)
+        {
+            return null;
+        }
+
+        return own.CpuSeconds + own.ReapedChildrenCpuSeconds + Of(root).Skip(1).Sum(pid => Stat(pid)?.CpuSeconds ?? 0);
+    }
 
     /// <summary>
     /// Resident size in MB. For a .NET service, the largest process of the tree (the service itself, not the launcher
@@ -120,7 +131,7 @@ internal static class ProcessTree
         return 0;
     }
 
-    private static (int ParentId, double CpuSeconds)? Stat(int pid)
+    private static (int ParentId, double CpuSeconds, double ReapedChildrenCpuSeconds)? Stat(int pid)
     {
         try
         {
@@ -130,7 +141,8 @@ internal static class ProcessTree
             var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
             var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return (parent, ticks / TicksPerSecond);
+            var reaped = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+            return (parent, ticks / TicksPerSecond, reaped / TicksPerSecond);
         }
         catch (IOException)
         {

@@ -29,7 +29,10 @@ internal sealed class ResourceMeter : IAsyncDisposable
         _session = session;
         foreach (var (id, pid, _) in Instances())
         {
-            _start[id] = _last[id] = (pid, ProcessTree.CpuSeconds(pid));
+            if (ProcessTree.CpuSeconds(pid) is { } cpu)
+            {
+                _start[id] = _last[id] = (pid, cpu);
+            }
         }
 
         _sampling = SampleAsync(_stop.Token);
@@ -73,9 +76,14 @@ internal sealed class ResourceMeter : IAsyncDisposable
         {
             foreach (var (id, pid, sum) in Instances())
             {
+                if (ProcessTree.CpuSeconds(pid) is not { } cpu)
+                {
+                    // Killed and not started again yet: its last sample stands.
+                    continue;
+                }
+
                 var rss = ProcessTree.ResidentMegabytes(pid, sum);
                 _peak[id] = Math.Max(_peak.GetValueOrDefault(id), rss);
-                var cpu = ProcessTree.CpuSeconds(pid);
                 if (_last.TryGetValue(id, out var last) && last.Pid != pid)
                 {
                     // Restarted (chaos): keep what the old process used up to its last sample.
@@ -97,7 +105,7 @@ internal sealed class ResourceMeter : IAsyncDisposable
         var seconds = _clock.Elapsed.TotalSeconds;
         lock (_peak)
         {
-            return [.. Instances().Select(i =>
+            return [.. Instances().Where(i => _last.ContainsKey(i.Id)).Select(i =>
             {
                 var cpu = _carried.GetValueOrDefault(i.Id) + _last[i.Id].Cpu - _start[i.Id].Cpu;
                 return new ResourceUsage(i.Id, Math.Round(cpu, 1), Math.Round(100 * cpu / seconds, 1), Math.Round(ProcessTree.ResidentMegabytes(i.Pid, i.Sum), 1), Math.Round(_peak.GetValueOrDefault(i.Id), 1));

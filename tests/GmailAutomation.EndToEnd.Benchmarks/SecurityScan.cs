@@ -96,7 +96,26 @@ internal static partial class SecurityScan
     private static async Task<int> ScanPostgresAsync(string database, string connectionString, List<Finding> findings, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                break;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.TooManyConnections)
+            {
+                // With replicas the services' pools can hold every connection PostgreSQL allows; wait for one to free up.
+                if (attempt == 30)
+                {
+                    findings.Add(new Finding(database, "not scanned: PostgreSQL refused every connection (too many clients)"));
+                    return 0;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+
         var tables = new List<string>();
         await using (var list = new NpgsqlCommand("SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')", connection))
         await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
