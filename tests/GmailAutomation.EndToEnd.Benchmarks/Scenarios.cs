@@ -165,6 +165,7 @@ internal static partial class Scenarios
                 item.e, MailKinds.All[item.i % MailKinds.All.Length], item.i, harness.Canary, now.AddMinutes(-item.i - 1), token)));
         Console.WriteLine($"   seeded {seeded.Count} messages in {seeding.Elapsed.TotalSeconds:0} s; connecting all accounts");
 
+        var before = await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken);
         await using var meter = ResourceMeter.Start(harness.Session);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -174,6 +175,7 @@ internal static partial class Scenarios
         var all = seeded.ToList();
         var accountIds = accounts.Select(a => a.Id).ToHashSet();
         var needsReply = all.Count(m => MailKinds.NeedsReply(m.Kind));
+        TimeSpan? readAt = null;
         TimeSpan? labelledAt = null;
         TimeSpan? draftedAt = null;
         var deadline = TimeSpan.FromMinutes(40);
@@ -181,13 +183,16 @@ internal static partial class Scenarios
         {
             var labelled = harness.Recorder.Of("EmailClassified").Where(e => accountIds.Contains(e.AccountId)).Select(e => (e.AccountId, e.GmailMessageId)).Distinct().Count();
             var drafted = harness.Recorder.Of("DraftCreated").Where(e => accountIds.Contains(e.AccountId)).Select(e => (e.AccountId, e.GmailMessageId)).Distinct().Count();
+            var read = harness.Recorder.Of("EmailReceived").Where(e => accountIds.Contains(e.AccountId)).Select(e => (e.AccountId, e.GmailMessageId)).Distinct().Count();
+            readAt ??= read >= all.Count ? clock.Elapsed : null;
             labelledAt ??= labelled >= all.Count ? clock.Elapsed : null;
             draftedAt ??= drafted >= needsReply ? clock.Elapsed : null;
-            Console.WriteLine($"   {clock.Elapsed.TotalSeconds:0} s: {labelled}/{all.Count} classified, {drafted}/{needsReply} drafts");
+            Console.WriteLine($"   {clock.Elapsed.TotalSeconds:0} s: {read}/{all.Count} read, {labelled}/{all.Count} classified, {drafted}/{needsReply} drafts");
             await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
         }
 
         var usage = await meter.StopAsync();
+        var serviceTimes = ServiceMetrics.Difference(before, await ServiceMetrics.ScrapeAsync(harness.Session, cancellationToken));
         var (state, _) = await EndState.WaitAsync(harness.Emulator, all, TimeSpan.FromMinutes(2), Settle, TimeSpan.FromSeconds(10), cancellationToken);
         Console.WriteLine($"   all labelled after {labelledAt?.TotalSeconds:0} s, all drafted after {draftedAt?.TotalSeconds:0} s; {state}");
         return new ScenarioResult
@@ -201,6 +206,8 @@ internal static partial class Scenarios
                 ["allLabelledSeconds"] = labelledAt is { } l ? Math.Round(l.TotalSeconds, 1) : -1,
                 ["allDraftedSeconds"] = draftedAt is { } d ? Math.Round(d.TotalSeconds, 1) : -1,
                 ["messagesPerSecond"] = labelledAt is { } t ? Math.Round(all.Count / t.TotalSeconds, 1) : -1,
+                ["allReadSeconds"] = readAt is { } r ? Math.Round(r.TotalSeconds, 1) : -1,
+                ["serviceTimes"] = serviceTimes,
             },
             EndState = state,
             Events = harness.CountEvents(accounts),
