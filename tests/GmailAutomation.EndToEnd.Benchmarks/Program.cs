@@ -16,7 +16,6 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var accounts = options.Int("accounts", 50);
-var seconds = options.Int("seconds", 60);
 
 // The fault and replica runs use a steady load the system sustains on this machine (see docs/performance.md);
 // --rate/--seconds change it when one of them is run alone.
