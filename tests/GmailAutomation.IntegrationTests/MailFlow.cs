@@ -84,6 +84,21 @@ internal sealed class EmulatorAdmin(Uri baseUrl) : IDisposable
     public Task<string> DeliverAsync(string email, string subject) =>
         PostMailAsync($"/emulator/mailboxes/{Uri.EscapeDataString(email)}/deliver", subject);
 
+    /// <summary>New mail given as a whole RFC 822 message; returns the Gmail id.</summary>
+    public async Task<string> DeliverRawAsync(string email, string raw)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(raw));
+        content.Headers.ContentType = new("message/rfc822");
+        using var response = await _http.PostAsync($"/emulator/mailboxes/{Uri.EscapeDataString(email)}/deliver", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"deliver answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>What the mailbox holds: messages with label names, drafts with their headers.</summary>
+    public async Task<JsonNode> GetMailboxAsync(string email) =>
+        JsonNode.Parse(await _http.GetStringAsync($"/emulator/mailboxes/{Uri.EscapeDataString(email)}"))!;
+
     public async Task<bool> IsWatchedAsync(string email)
     {
         var status = JsonNode.Parse(await _http.GetStringAsync("/emulator/push/status"))!;

@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace GmailAutomation.EndToEnd.Benchmarks;
+
+/// <summary>CPU time and resident size of a process and its descendants, read from /proc (Linux only, like the run).</summary>
+internal static class ProcessTree
+{
+    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux build we run on.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>The process and every descendant.</summary>
+    public static List<int> Of(int root)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || Stat(pid) is not { } stat)
+            {
+                continue;
+            }
+
+            if (!children.TryGetValue(stat.ParentId, out var list))
+            {
+                children[stat.ParentId] = list = [];
+            }
+
+            list.Add(pid);
+        }
+
+        var all = new List<int>();
+        var pending = new Stack<int>([root]);
+        while (pending.Count > 0)
+        {
+            var pid = pending.Pop();
+            all.Add(pid);
+            foreach (var child in children.GetValueOrDefault(pid) ?? [])
+            {
+                pending.Push(child);
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>
+    /// User + system CPU seconds of the tree: the root's own and that of the children it has reaped (PostgreSQL's
+    /// backends come and go), plus the live descendants'. Null when the root is gone (killed, not restarted yet).
+    /// </summary>
+    public static double? CpuSeconds(int root)
+    {
+        if (Stat(root) is not { } own)
+        {
+            return null;
+        }
+
+        return own.CpuSeconds + own.ReapedChildrenCpuSeconds + Of(root).Skip(1).Sum(pid => Stat(pid)?.CpuSeconds ?? 0);
+    }
+
+    /// <summary>
+    /// Resident size in MB. For a .NET service, the largest process of the tree (the service itself, not the launcher
+    /// around it); for a server with worker processes (PostgreSQL), the sum, which over-counts shared pages.
+    /// </summary>
+    public static double ResidentMegabytes(int root, bool sum)
+    {
+        var tree = Of(root);
+        if (sum)
+        {
+            return tree.Sum(Resident) / 1024.0;
+        }
+
+        // DCP starts a project as `dotnet run --no-build`, whose CLI process stays as the service's parent: not the service.
+        var service = tree.Where(pid => !IsDotnetRun(pid)).ToList();
+        return (service.Count > 0 ? service : tree).Select(Resident).DefaultIfEmpty(0).Max() / 1024.0;
+    }
+
+    private static bool IsDotnetRun(int pid)
+    {
+        try
+        {
+            var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return args.Length > 1 && args[1] == "run";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL to every process of the tree, children first so none is re-parented and survives.</summary>
+    public static void KillTree(int root)
+    {
+        foreach (var pid in Enumerable.Reverse(Of(root)))
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the listing and the kill.
+            }
+        }
+    }
+
+    private static long Resident(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process ended.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours to read.
+        }
+
+        return 0;
+    }
+
+    private static (int ParentId, double CpuSeconds, double ReapedChildrenCpuSeconds)? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+
+            // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var reaped = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+            return (parent, ticks / TicksPerSecond, reaped / TicksPerSecond);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
