@@ -40,7 +40,8 @@ internal static class BackingServicesExtensions
 
         var redis = builder.AddRedis("redis", password: redisPassword);
         var rabbitmq = builder.AddRabbitMQ("rabbitmq", rabbitUser, rabbitPassword);
-        var postgres = builder.AddPostgres("postgres", password: postgresPassword);
+        var postgres = builder.AddPostgres("postgres", password: postgresPassword)
+            .WithArgs("-c", $"max_connections={BackingServiceLimits.PostgresMaxConnections}");
         if (builder.ExecutionContext.IsRunMode)
         {
             // Containers keep their data in the same durable folder, so a wipe clears them too.

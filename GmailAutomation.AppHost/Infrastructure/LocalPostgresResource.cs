@@ -108,6 +108,8 @@ internal static class LocalPostgresExtensions
                 context.Args.Add("unix_socket_directories=");
                 context.Args.Add("-c");
                 context.Args.Add("logging_collector=off");
+                context.Args.Add("-c");
+                context.Args.Add($"max_connections={BackingServiceLimits.PostgresMaxConnections}");
             })
             .OnBeforeResourceStarted(async (resource, @event, cancellationToken) =>
             {
