@@ -153,15 +153,7 @@ internal static class LatencyDriver
         var sends = new List<Task>(total);
         for (var i = 0; i < total; i++)
         {
-            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                var wait = TimeSpan.FromTicks((due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-            }
+            await FixedRateLoad.WaitForSlotAsync(start, i, rate);
 
             var @event = events[i];
             published[@event.GmailMessageId] = Stopwatch.GetTimestamp();
@@ -193,9 +185,9 @@ internal static class LatencyDriver
             N(accounts),
             F(publishSeconds),
             F(total / wall),
-            F(Percentile(latencies, 0.50)),
-            F(Percentile(latencies, 0.90)),
-            F(Percentile(latencies, 0.99)),
+            F(FixedRateLoad.Percentile(latencies, 0.50)),
+            F(FixedRateLoad.Percentile(latencies, 0.90)),
+            F(FixedRateLoad.Percentile(latencies, 0.99)),
             F(latencies[^1]),
             F(applied.Count - warmup.Count),
             F(history - warmup.Count),
@@ -281,8 +273,6 @@ internal static class LatencyDriver
             await Task.Delay(20);
         }
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

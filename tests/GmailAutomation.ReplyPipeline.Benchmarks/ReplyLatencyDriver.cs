@@ -167,15 +167,7 @@ internal static class ReplyLatencyDriver
         var sends = new List<Task>(total);
         for (var i = 0; i < total; i++)
         {
-            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                var wait = TimeSpan.FromTicks((due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-            }
+            await FixedRateLoad.WaitForSlotAsync(start, i, rate);
 
             var @event = events[i];
             published[@event.ThreadId] = Stopwatch.GetTimestamp();
@@ -188,10 +180,9 @@ internal static class ReplyLatencyDriver
         var wall = clock.Elapsed.TotalSeconds;
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
-        double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
-        var endToEnd = events.Select(e => Ms(published[e.ThreadId], drafted[e.ThreadId])).Order().ToArray();
-        var toReply = events.Where(e => replies.At.ContainsKey(e.ThreadId)).Select(e => Ms(published[e.ThreadId], replies.At[e.ThreadId])).Order().ToArray();
-        var toDraft = events.Where(e => replies.At.ContainsKey(e.ThreadId)).Select(e => Ms(replies.At[e.ThreadId], drafted[e.ThreadId])).Order().ToArray();
+        var endToEnd = events.Select(e => FixedRateLoad.Milliseconds(published[e.ThreadId], drafted[e.ThreadId])).Order().ToArray();
+        var toReply = events.Where(e => replies.At.ContainsKey(e.ThreadId)).Select(e => FixedRateLoad.Milliseconds(published[e.ThreadId], replies.At[e.ThreadId])).Order().ToArray();
+        var toDraft = events.Where(e => replies.At.ContainsKey(e.ThreadId)).Select(e => FixedRateLoad.Milliseconds(replies.At[e.ThreadId], drafted[e.ThreadId])).Order().ToArray();
         var draftRows = await CountAsync<DraftDbContext>(draftService.Services, db => db.Drafts.CountAsync());
         var gmailDrafts = 0;
         foreach (var (_, email, _) in mailboxes)
@@ -205,7 +196,7 @@ internal static class ReplyLatencyDriver
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (stage, values) in new[] { ("EmailClassified → draft saved", endToEnd), ("EmailClassified → ReplyGenerated", toReply), ("ReplyGenerated → draft saved", toDraft) })
         {
-            Console.WriteLine($"| {N(rate)} | {N(total)} | {N(mailboxCount)} | {F(publishSeconds)} | {F(total / wall)} | {stage} | {F(Percentile(values, 0.50))} | {F(Percentile(values, 0.90))} | {F(Percentile(values, 0.99))} | {F(values[^1])} |");
+            Console.WriteLine($"| {N(rate)} | {N(total)} | {N(mailboxCount)} | {F(publishSeconds)} | {F(total / wall)} | {stage} | {F(FixedRateLoad.Percentile(values, 0.50))} | {F(FixedRateLoad.Percentile(values, 0.90))} | {F(FixedRateLoad.Percentile(values, 0.99))} | {F(values[^1])} |");
         }
 
         Console.WriteLine($"(drafts in Gmail: {gmailDrafts} for {total + mailboxCount} messages; draftdb rows: {draftRows}; CPU s of this process (both services + emulator): {F(cpuSeconds)})");
@@ -249,8 +240,6 @@ internal static class ReplyLatencyDriver
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
