@@ -7,7 +7,8 @@ namespace GmailAutomation.EmailService.Sync;
 /// <summary>
 /// Per-account Gmail usage shared by all replicas (Redis hash <c>emailsync:usage:{email}</c>): quota units
 /// charged and 429 answers, shown by the status API and exported as metrics; and the units per minute of the last
-/// day (hash <c>emailsync:usage:{email}:minutes</c>, field = minute since the epoch), for the console's quota chart.
+/// day for the console's quota chart, one hash per hour (<c>emailsync:usage:{email}:minutes:{hour}</c>, field = minute
+/// since the epoch) that expires by itself, so an account that never stops working does not grow one hash forever.
 /// </summary>
 public sealed class GmailUsage(IConnectionMultiplexer redis, TimeProvider time)
 {
@@ -28,18 +29,26 @@ public sealed class GmailUsage(IConnectionMultiplexer redis, TimeProvider time)
     {
         var db = redis.GetDatabase();
         db.HashIncrement(Key(account), Units, units, CommandFlags.FireAndForget);
-        var minutes = MinutesKey(account);
-        db.HashIncrement(minutes, Minute(time.GetUtcNow()), units, CommandFlags.FireAndForget);
-        db.KeyExpire(minutes, HistoryRetention, CommandFlags.FireAndForget);
+        var minute = Minute(time.GetUtcNow());
+        var hour = MinutesKey(account, minute);
+        db.HashIncrement(hour, minute, units, CommandFlags.FireAndForget);
+        // An hour's hash lives one retention past the hour's end.
+        db.KeyExpire(hour, HistoryRetention + TimeSpan.FromHours(1), CommandFlags.FireAndForget);
     }
 
     /// <summary>Units charged in each of the last <paramref name="minutes"/> minutes, oldest first, zero where none were.</summary>
     public async Task<IReadOnlyList<(DateTimeOffset Minute, long Units)>> ReadHistoryAsync(string account, int minutes)
     {
         var now = Minute(time.GetUtcNow());
-        var fields = Enumerable.Range(0, minutes).Select(i => (RedisValue)(now - minutes + 1 + i)).ToArray();
-        var values = await redis.GetDatabase().HashGetAsync(MinutesKey(account), fields);
-        return [.. fields.Select((field, i) => (DateTimeOffset.FromUnixTimeSeconds((long)field * 60), (long?)values[i] ?? 0))];
+        var wanted = Enumerable.Range(0, minutes).Select(i => now - minutes + 1 + i).ToArray();
+        var db = redis.GetDatabase();
+        var hours = await Task.WhenAll(wanted.GroupBy(minute => minute / 60).Select(async hour =>
+        {
+            var fields = hour.Select(minute => (RedisValue)minute).ToArray();
+            var values = await db.HashGetAsync(MinutesKey(account, hour.First()), fields);
+            return hour.Zip(values, (minute, value) => (minute, units: (long?)value ?? 0));
+        }));
+        return [.. hours.SelectMany(hour => hour).OrderBy(point => point.minute).Select(point => (DateTimeOffset.FromUnixTimeSeconds(point.minute * 60), point.units))];
     }
 
     public void AddRateLimited(string account, long count) =>
@@ -53,7 +62,8 @@ public sealed class GmailUsage(IConnectionMultiplexer redis, TimeProvider time)
 
     private static RedisKey Key(string account) => "emailsync:usage:" + account.ToLowerInvariant();
 
-    private static RedisKey MinutesKey(string account) => "emailsync:usage:" + account.ToLowerInvariant() + ":minutes";
+    private static RedisKey MinutesKey(string account, long minute) =>
+        $"emailsync:usage:{account.ToLowerInvariant()}:minutes:{(minute / 60).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 }
