@@ -395,28 +395,30 @@ internal sealed partial class RabbitMqEventBusConsumer : IHostedService, IAsyncD
     /// </summary>
     private async Task<bool> HoldBackRedeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, bool quarantined)
     {
-        var properties = CopyForRepublish(delivery);
-        var headers = properties.Headers!;
+        var received = delivery.BasicProperties.Headers;
+        var unsettled = MessageHeaders.GetInt32(received, MessageHeaders.UnsettledDeliveries) ?? 0;
         var eventName = delivery.BasicProperties.Type ?? delivery.RoutingKey;
         if (quarantined)
         {
-            var unsettled = (MessageHeaders.GetInt32(headers, MessageHeaders.UnsettledDeliveries) ?? 0) + 1;
+            unsettled++;
             if (unsettled >= _options.MaxUnsettledDeliveries)
             {
-                var attempt = Math.Max(1, MessageHeaders.GetInt32(headers, MessageHeaders.DeliveryAttempt) ?? 1);
-                _telemetry.Failed.Add(1, EventBusTelemetry.Tags(eventName, QueueName));
+                var attempt = Math.Max(1, MessageHeaders.GetInt32(received, MessageHeaders.DeliveryAttempt) ?? 1);
+                var tags = EventBusTelemetry.Tags(eventName, QueueName);
+                _telemetry.Failed.Add(1, tags);
                 await DeadLetterAsync(
                     channel,
                     delivery,
                     attempt,
                     $"Its consumer stopped without settling it {unsettled} times while handling it alone (crash, kill or lost connection).",
                     exceptionType: null,
-                    EventBusTelemetry.Tags(eventName, QueueName)).ConfigureAwait(false);
+                    tags).ConfigureAwait(false);
                 return true;
             }
-
-            headers[MessageHeaders.UnsettledDeliveries] = unsettled;
         }
+
+        var properties = CopyForRepublish(delivery);
+        properties.Headers![MessageHeaders.UnsettledDeliveries] = unsettled;
 
         try
         {
