@@ -90,6 +90,47 @@ public sealed class SyncEngineTests(SyncEnvironment env)
     }
 
     [Fact]
+    public async Task Accounts_take_turns_in_the_outbox_so_a_small_account_is_not_queued_behind_a_large_page()
+    {
+        var group = await SyncGroup.CreateAsync(env);
+        await using var host = group.StartReplica();
+        var (large, small) = (Guid.NewGuid(), Guid.NewGuid());
+
+        // One commit, as an initial sync's page would be: ten events of the large account, then three of the small one.
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<EmailDbContext>();
+            var now = DateTimeOffset.UtcNow;
+            foreach (var (account, count) in new[] { (large, 10), (small, 3) })
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    db.Outbox.Add(OutboxPublisher.ToOutbox(
+                        new EmailReceived { AccountId = account, GmailMessageId = $"{account:N}-{i}", ThreadId = $"t{i}", Subject = $"m{i}" }, now));
+                }
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        host.Services.GetRequiredService<OutboxPublisher>().Notify();
+        await SyncEnvironment.WaitUntilAsync(() => env.Received(large).Count == 10 && env.Received(small).Count == 3, Patience, "every outbox event");
+
+        var order = env.Events.Where(e => e.Type == "EmailReceived")
+            .Select(e => e.Body["gmailMessageId"]!.GetValue<string>())
+            .Where(id => id.StartsWith(large.ToString("N"), StringComparison.Ordinal) || id.StartsWith(small.ToString("N"), StringComparison.Ordinal))
+            .ToList();
+
+        // Two of each account per round: the small account's three are out within the first two rounds (seven events), not after all ten.
+        var lastSmall = order.FindLastIndex(id => id.StartsWith(small.ToString("N"), StringComparison.Ordinal));
+        Assert.InRange(lastSmall, 0, 6);
+
+        // The first round is each account's two oldest (a round's publishes overlap, so their order within it is free).
+        Assert.Equal(new[] { $"{large:N}-0", $"{large:N}-1", $"{small:N}-0", $"{small:N}-1" }.Order(), order.Take(4).Order());
+        Assert.Equal(13, order.Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_delivered_message_arrives_through_push_within_two_seconds()
     {
         var group = await SyncGroup.CreateAsync(env);

@@ -40,6 +40,7 @@ public sealed class EmailDbContext(DbContextOptions<EmailDbContext> options) : D
             outbox.Property(o => o.Id).UseIdentityAlwaysColumn();
             outbox.Property(o => o.EventType).HasMaxLength(100);
             outbox.Property(o => o.Payload).HasColumnType("jsonb");
+            outbox.HasIndex(o => new { o.AccountId, o.Id });
         });
     }
 }

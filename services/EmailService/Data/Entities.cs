@@ -121,6 +121,9 @@ public sealed class OutboxMessage
 
     public Guid EventId { get; set; }
 
+    /// <summary>The account the event is about; the publisher hands accounts out in turn by it.</summary>
+    public Guid? AccountId { get; set; }
+
     public string EventType { get; set; } = string.Empty;
 
     public string Payload { get; set; } = string.Empty;

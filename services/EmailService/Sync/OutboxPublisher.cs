@@ -9,9 +9,18 @@ using Microsoft.Extensions.Options;
 namespace GmailAutomation.EmailService.Sync;
 
 /// <summary>
-/// Publishes events saved in the outbox, oldest first, and deletes them once the broker confirmed them. Rows are
-/// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work without publishing a row twice at once;
-/// a crash between publish and delete republishes the same event id, which consumers absorb.
+/// Publishes events saved in the outbox and deletes them once the broker confirmed them. Rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work without publishing a row twice at once; a crash between
+/// publish and delete republishes the same event id, which consumers absorb.
+/// <para>
+/// Accounts take turns: each round hands out at most <see cref="EmailSyncOptions.OutboxEventsPerAccountRound"/>
+/// events of an account, oldest first, and an account with more waiting makes the next round wait for
+/// <see cref="EmailSyncOptions.OutboxRoundInterval"/>. An initial sync commits a page of a hundred messages at once;
+/// published as it came, the broker's queue would hold one account's page after another, every downstream handler
+/// would work on the same account and wait at its Gmail quota while the other accounts' quotas sat unused. Taking
+/// turns keeps each account's order and spreads the queue over the accounts. Live mail (a message or two at a time)
+/// never waits.
+/// </para>
 /// </summary>
 public sealed partial class OutboxPublisher(
     IServiceScopeFactory scopes,
@@ -35,6 +44,7 @@ public sealed partial class OutboxPublisher(
     public static OutboxMessage ToOutbox(IntegrationEvent @event, DateTimeOffset now) => new()
     {
         EventId = @event.Id,
+        AccountId = (@event as IAccountEvent)?.AccountId,
         EventType = IntegrationEventType.NameOf(@event.GetType()),
         Payload = JsonSerializer.Serialize(@event, @event.GetType(), IntegrationEventSerializer.Options),
         CreatedAt = now,
@@ -47,9 +57,22 @@ public sealed partial class OutboxPublisher(
         {
             try
             {
-                while (await PublishBatchAsync(stoppingToken) > 0)
+                while (true)
                 {
+                    var started = time.GetTimestamp();
+                    var round = await PublishRoundAsync(stoppingToken);
                     failures = 0;
+                    if (round.Published == 0)
+                    {
+                        break;
+                    }
+
+                    // A full batch goes on at once; a round cut short by an account's turn waits out the interval.
+                    var wait = options.Value.OutboxRoundInterval - time.GetElapsedTime(started);
+                    if (round.TurnsLeft && round.Published < options.Value.OutboxBatchSize && wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, time, stoppingToken);
+                    }
                 }
 
                 failures = 0;
@@ -76,19 +99,48 @@ public sealed partial class OutboxPublisher(
         }
     }
 
-    /// <summary>Publishes one batch; returns how many events went out.</summary>
-    public async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    /// <summary>Publishes one round; returns how many events went out.</summary>
+    public async Task<int> PublishBatchAsync(CancellationToken cancellationToken) => (await PublishRoundAsync(cancellationToken)).Published;
+
+    /// <summary>
+    /// One round: up to a batch of events, each account's oldest first and at most its turn's share, in turns
+    /// (every account's first, then every account's second…). <c>TurnsLeft</c>: an account has more waiting.
+    /// </summary>
+    private async Task<(int Published, bool TurnsLeft)> PublishRoundAsync(CancellationToken cancellationToken)
     {
+        var settings = options.Value;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EmailDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var rows = await db.Outbox
-            .FromSql($"SELECT * FROM outbox ORDER BY \"Id\" LIMIT {options.Value.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
-            .ToListAsync(cancellationToken);
-        if (rows.Count == 0)
+        var turn = settings.OutboxEventsPerAccountRound;
+        var candidates = await db.Database.SqlQuery<OutboxCandidate>($"""
+            SELECT "Id", "Waiting" > {turn} AS "TurnsLeft" FROM (
+                SELECT "Id",
+                       row_number() OVER (PARTITION BY "AccountId" ORDER BY "Id") AS "Turn",
+                       count(*) OVER (PARTITION BY "AccountId") AS "Waiting"
+                FROM outbox) AS queued
+            WHERE "Turn" <= {turn}
+            ORDER BY "Turn", "Id"
+            LIMIT {settings.OutboxBatchSize}
+            """).ToListAsync(cancellationToken);
+        if (candidates.Count == 0)
         {
-            return 0;
+            return (0, false);
         }
+
+        // Claim them; rows another replica holds are skipped (it publishes them).
+        var ids = candidates.Select(c => c.Id).ToArray();
+        var claimed = await db.Outbox
+            .FromSql($"SELECT * FROM outbox WHERE \"Id\" = ANY({ids}) FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return (0, false);
+        }
+
+        var order = candidates.Select((c, i) => (c.Id, i)).ToDictionary(c => c.Id, c => c.i);
+        var rows = claimed.OrderBy(r => order[r.Id]).ToList();
+        var turnsLeft = candidates.Any(c => c.TurnsLeft);
 
         var events = rows.Select(Read).ToList();
 
@@ -98,7 +150,14 @@ public sealed partial class OutboxPublisher(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         metrics.Published(rows.Count);
-        return rows.Count;
+        return (rows.Count, turnsLeft);
+    }
+
+    private sealed class OutboxCandidate
+    {
+        public long Id { get; init; }
+
+        public bool TurnsLeft { get; init; }
     }
 
     private IntegrationEvent? Read(OutboxMessage row)

@@ -30,6 +30,9 @@ namespace GmailAutomation.EmailService.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
+                    b.Property<Guid?>("AccountId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -46,6 +49,8 @@ namespace GmailAutomation.EmailService.Data.Migrations
                         .HasColumnType("jsonb");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AccountId", "Id");
 
                     b.ToTable("outbox", (string)null);
                 });
