@@ -95,11 +95,25 @@ async Task Track(Task<ScenarioResult> run, string? name = null)
     }
 }
 
-// --gc workstation: every .NET service with the workstation GC (DOTNET_gcServer=0) instead of ASP.NET Core's server
-// GC, to see how much of the resident size is the GC's choice rather than the service's data.
-var gcEnvironment = options.Text("gc", "default") == "workstation"
-    ? AppHostSession.Services.ToDictionary(s => s, IReadOnlyDictionary<string, string> (_) => new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" })
-    : new Dictionary<string, IReadOnlyDictionary<string, string>>();
+// --gc workstation: every .NET service with the workstation GC (DOTNET_gcServer=0); --gc server: with the server GC
+// (ASP.NET Core's usual choice, which the services' runtime settings turn off); --env K=V,K=V: any other runtime
+// variable. For comparing how much of the resident size is the runtime's choice rather than the service's data.
+var runtimeVariables = new Dictionary<string, string>(StringComparer.Ordinal);
+switch (options.Text("gc", "default"))
+{
+    case "workstation": runtimeVariables["DOTNET_gcServer"] = "0"; break;
+    case "server": runtimeVariables["DOTNET_gcServer"] = "1"; break;
+}
+
+foreach (var pair in options.Text("env", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    var parts = pair.Split('=', 2);
+    runtimeVariables[parts[0]] = parts.Length == 2 ? parts[1] : throw new ArgumentException($"--env expects KEY=VALUE pairs, not '{pair}'.");
+}
+
+var gcEnvironment = runtimeVariables.Count == 0
+    ? new Dictionary<string, IReadOnlyDictionary<string, string>>()
+    : AppHostSession.Services.ToDictionary(s => s, IReadOnlyDictionary<string, string> (_) => runtimeVariables);
 var single = new SessionSettings { Environment = gcEnvironment };
 var replicas = new SessionSettings
 {
@@ -159,7 +173,7 @@ try
                   faults        --rate 10 --phase-seconds 30 --accounts 50
                   replicas      --rate 10 --seconds 60 --accounts 50   (email x2, classification x3, draft x2)
                   all           every run above (two AppHost starts)
-                common: --security false (skip the scan at the end), --gc workstation, --artifacts <dir>, --timeout-minutes 90
+                common: --security false (skip the scan at the end), --gc workstation|server, --env K=V,K=V, --artifacts <dir>, --timeout-minutes 90
                 """);
             return 2;
     }
