@@ -102,6 +102,11 @@ internal sealed class AppHostSession : IAsyncDisposable
             {
                 environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
                 environment["Logging__LogLevel__System.Net.Http.HttpClient"] = "Warning";
+
+                // No dashboard runs here, so nothing listens at the OTLP endpoint Aspire still hands out; a failing
+                // exporter keeps its batches in memory for retries (OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY=in_memory) and
+                // would count in the memory and CPU being measured. The services' /metrics endpoint stays.
+                environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
             }));
 
             if (settings.Replicas.TryGetValue(project.Name, out var replicas) && replicas > 1)

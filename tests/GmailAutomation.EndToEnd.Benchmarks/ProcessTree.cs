@@ -73,6 +73,61 @@ internal static class ProcessTree
         return (service.Count > 0 ? service : tree).Select(Resident).DefaultIfEmpty(0).Max() / 1024.0;
     }
 
+    /// <summary>
+    /// Proportional set size (shared pages divided among the processes mapping them, so the runtime's libraries are
+    /// not counted in full in every service) and private resident size, in MB; chosen the same way as
+    /// <see cref="ResidentMegabytes"/>.
+    /// </summary>
+    public static (double Proportional, double Private) ShareMegabytes(int root, bool sum)
+    {
+        var tree = Of(root);
+        var service = sum ? tree : tree.Where(pid => !IsDotnetRun(pid)).ToList();
+        var measured = (sum || service.Count == 0 ? tree : service).Select(pid => (Resident: Resident(pid), Rollup: Rollup(pid))).ToList();
+        if (measured.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        if (sum)
+        {
+            return (measured.Sum(m => m.Rollup.Pss) / 1024.0, measured.Sum(m => m.Rollup.Private) / 1024.0);
+        }
+
+        var largest = measured.MaxBy(m => m.Resident).Rollup;
+        return (largest.Pss / 1024.0, largest.Private / 1024.0);
+    }
+
+    /// <summary>Pss and Private_Clean + Private_Dirty from /proc/&lt;pid&gt;/smaps_rollup, in kB.</summary>
+    private static (long Pss, long Private) Rollup(int pid)
+    {
+        long pss = 0, own = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            {
+                var kb = line.IndexOf(':') is var colon and > 0 ? line[(colon + 1)..].Trim().Split(' ')[0] : null;
+                if (line.StartsWith("Pss:", StringComparison.Ordinal))
+                {
+                    pss = long.Parse(kb!, CultureInfo.InvariantCulture);
+                }
+                else if (line.StartsWith("Private_Clean:", StringComparison.Ordinal) || line.StartsWith("Private_Dirty:", StringComparison.Ordinal))
+                {
+                    own += long.Parse(kb!, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process ended.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours to read.
+        }
+
+        return (pss, own);
+    }
+
     private static bool IsDotnetRun(int pid)
     {
         try

@@ -2,13 +2,17 @@ using System.Globalization;
 
 namespace GmailAutomation.EndToEnd.Benchmarks;
 
-/// <summary>CPU and resident size of one resource instance over a measured window.</summary>
-internal sealed record ResourceUsage(string Instance, double CpuSeconds, double CpuPercentOfOneCore, double ResidentMb, double PeakResidentMb);
+/// <summary>
+/// CPU and memory of one resource instance over a measured window: resident size (VmRSS, what the target is about) and,
+/// at the end, the proportional (PSS) and private resident sizes.
+/// </summary>
+internal sealed record ResourceUsage(
+    string Instance, double CpuSeconds, double CpuPercentOfOneCore, double ResidentMb, double PeakResidentMb, double ProportionalMb, double PrivateMb);
 
 /// <summary>
 /// Where the time goes: CPU seconds per service (and per backing server) between <see cref="Start"/> and
 /// <see cref="Stop"/>, from /proc/&lt;pid&gt;/stat of each instance's process tree; resident size (VmRSS) sampled
-/// every two seconds, the last sample being the steady state. A process restarted inside the window is counted
+/// every two seconds, the last sample being the steady state (PSS and private size from smaps_rollup at the end). A process restarted inside the window is counted
 /// from its restart.
 /// </summary>
 internal sealed class ResourceMeter : IAsyncDisposable
@@ -108,17 +112,20 @@ internal sealed class ResourceMeter : IAsyncDisposable
             return [.. Instances().Where(i => _last.ContainsKey(i.Id)).Select(i =>
             {
                 var cpu = _carried.GetValueOrDefault(i.Id) + _last[i.Id].Cpu - _start[i.Id].Cpu;
-                return new ResourceUsage(i.Id, Math.Round(cpu, 1), Math.Round(100 * cpu / seconds, 1), Math.Round(ProcessTree.ResidentMegabytes(i.Pid, i.Sum), 1), Math.Round(_peak.GetValueOrDefault(i.Id), 1));
+                var (proportional, own) = ProcessTree.ShareMegabytes(i.Pid, i.Sum);
+                return new ResourceUsage(
+                    i.Id, Math.Round(cpu, 1), Math.Round(100 * cpu / seconds, 1), Math.Round(ProcessTree.ResidentMegabytes(i.Pid, i.Sum), 1),
+                    Math.Round(_peak.GetValueOrDefault(i.Id), 1), Math.Round(proportional, 1), Math.Round(own, 1));
             })];
         }
     }
 
     public static string Table(IEnumerable<ResourceUsage> usage)
     {
-        var text = new System.Text.StringBuilder("| resource | CPU s | CPU % of one core | RSS MB (end) | RSS MB (peak) |\n|---|---|---|---|---|\n");
+        var text = new System.Text.StringBuilder("| resource | CPU s | CPU % of one core | RSS MB (end) | RSS MB (peak) | PSS MB (end) | private MB (end) |\n|---|---|---|---|---|---|---|\n");
         foreach (var u in usage)
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {u.Instance} | {u.CpuSeconds:0.0} | {u.CpuPercentOfOneCore:0.0} | {u.ResidentMb:0} | {u.PeakResidentMb:0} |"));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {u.Instance} | {u.CpuSeconds:0.0} | {u.CpuPercentOfOneCore:0.0} | {u.ResidentMb:0} | {u.PeakResidentMb:0} | {u.ProportionalMb:0} | {u.PrivateMb:0} |"));
         }
 
         return text.ToString();
