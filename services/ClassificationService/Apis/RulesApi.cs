@@ -167,7 +167,7 @@ public static class RulesApi
         settings.DisabledBuiltIns = request.Enabled
             ? [.. settings.DisabledBuiltIns.Where(d => d != id)]
             : [.. settings.DisabledBuiltIns.Where(d => d != id).Append(id)];
-        Announce(db, settings, ClassificationChangeActions.BuiltInSwitched, id, new BuiltInSnapshot(rule.Name, wasEnabled), new BuiltInSnapshot(rule.Name, request.Enabled), now);
+        Announce(db, settings, ClassificationChangeActions.BuiltInSwitched, id, new BuiltInSnapshot(id, rule.Name, wasEnabled), new BuiltInSnapshot(id, rule.Name, request.Enabled), now);
         await db.SaveChangesAsync(cancellationToken);
         outbox.Notify();
         provider.Invalidate(userId);
@@ -420,12 +420,12 @@ public sealed record SettingsView(string LabelParent, IReadOnlyList<string> Disa
 }
 
 /// <summary>What the audit log keeps of a user rule (<see cref="ClassificationRulesChanged"/> before/after).</summary>
-internal sealed record RuleSnapshot(string Name, bool Enabled, int Position, RuleCondition Condition, IReadOnlyList<RuleAction> Actions)
+internal sealed record RuleSnapshot(Guid Id, string Name, bool Enabled, int Position, RuleCondition Condition, IReadOnlyList<RuleAction> Actions)
 {
     public static RuleSnapshot Of(UserRule row)
     {
         var definition = RuleJson.Deserialize(row.Definition);
-        return new(definition.Name, definition.Enabled, row.Position, definition.Condition, definition.Actions);
+        return new(row.Id, definition.Name, definition.Enabled, row.Position, definition.Condition, definition.Actions);
     }
 }
 
@@ -437,7 +437,7 @@ internal sealed record OrderSnapshot(IReadOnlyList<OrderSnapshot.Entry> Order)
     internal sealed record Entry(Guid Id, string Name);
 }
 
-internal sealed record BuiltInSnapshot(string Name, bool Enabled);
+internal sealed record BuiltInSnapshot(string Id, string Name, bool Enabled);
 
 internal sealed record CategorySnapshot(string Name);
 

@@ -24,8 +24,8 @@ public sealed record ClassificationRulesChanged : IntegrationEvent
 
     /// <summary>
     /// The part of the set-up the change touched, before it (null for something new); a small snapshot whose shape
-    /// depends on <see cref="Action"/>: a rule's name, switch, position, condition and actions; the order of the rules
-    /// (id and name); a built-in's name and switch; a category's name; the label settings. Never message content.
+    /// depends on <see cref="Action"/>: a rule's id, name, switch, position, condition and actions; the order of the rules
+    /// (id and name); a built-in's id, name and switch; a category's name; the label settings. Never message content.
     /// </summary>
     public JsonElement? Before { get; init; }
 
