@@ -29,7 +29,10 @@ public static class ApplicationServiceExtensions
             .AddSubscription<SyncCompleted, AuditEventHandler>()
             .AddSubscription<EmailClassified, AuditEventHandler>()
             .AddSubscription<ReplyGenerated, AuditEventHandler>()
-            .AddSubscription<DraftCreated, AuditEventHandler>();
+            .AddSubscription<DraftCreated, AuditEventHandler>()
+            .AddSubscription<DraftRegenerationRequested, AuditEventHandler>()
+            .AddSubscription<ClassificationRulesChanged, AuditEventHandler>()
+            .AddSubscription<ClassificationCorrected, AuditEventHandler>();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<AccountOwnership>();
         builder.Services.AddHttpClient(AccountOwnership.AuthServiceClientName).AddHttpMessageHandler<ServiceKeyDelegatingHandler>();

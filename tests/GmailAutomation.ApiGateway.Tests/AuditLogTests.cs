@@ -122,6 +122,126 @@ public sealed class AuditLogTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_rule_change_is_one_entry_per_account_of_its_user_once_and_none_for_another_user()
+    {
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        using var stranger = new GatewayBrowser(fixture);
+        await stranger.SignInAsync();
+        var (first, second, foreign) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await Bus.PublishAsync(new AccountConnected { AccountId = first, EmailAddress = "first@example.test", UserId = browser.UserId });
+        await Bus.PublishAsync(new AccountConnected { AccountId = second, EmailAddress = "second@example.test", UserId = browser.UserId });
+        await Bus.PublishAsync(new AccountConnected { AccountId = foreign, EmailAddress = "foreign@example.test", UserId = stranger.UserId });
+        foreach (var (who, account) in new[] { (browser, first), (browser, second), (stranger, foreign) })
+        {
+            await WaitForEntriesAsync(who, account, "?action=account.connected", 1);
+        }
+
+        var ruleId = Guid.NewGuid().ToString();
+        var change = new ClassificationRulesChanged
+        {
+            UserId = browser.UserId,
+            Action = ClassificationChangeActions.RuleUpdated,
+            RuleId = ruleId,
+            Revision = 7,
+            Before = JsonSerializer.SerializeToElement(new { id = ruleId, name = "Invoices", enabled = true, position = 0 }),
+            After = JsonSerializer.SerializeToElement(new { id = ruleId, name = "Invoices", enabled = false, position = 0 }),
+        };
+        // At-least-once delivery: the same event twice is still one entry per account.
+        await Bus.PublishAsync(change);
+        await Bus.PublishAsync(change);
+
+        foreach (var (account, address) in new[] { (first, "first@example.test"), (second, "second@example.test") })
+        {
+            var entry = (await WaitForEntriesAsync(browser, account, "?action=rule.updated", 1)).GetProperty("items")[0];
+            Assert.Equal(change.Id, entry.GetProperty("eventId").GetGuid());
+            Assert.Equal("ClassificationRulesChanged", entry.GetProperty("eventType").GetString());
+            Assert.Equal(browser.UserId, entry.GetProperty("userId").GetGuid());
+            Assert.Equal(address, entry.GetProperty("accountEmail").GetString());
+            Assert.Equal("user", entry.GetProperty("decidedBy").GetString());
+            Assert.Equal(change.CorrelationId, entry.GetProperty("correlationId").GetString());
+            Assert.True(entry.GetProperty("before").GetProperty("enabled").GetBoolean());
+            Assert.False(entry.GetProperty("after").GetProperty("enabled").GetBoolean());
+            Assert.Equal(ruleId, entry.GetProperty("after").GetProperty("id").GetString());
+        }
+
+        // A redelivery after both copies were handled adds nothing either.
+        await using (var scope = fixture.Gateway.Services.CreateAsyncScope())
+        {
+            await ActivatorUtilities.CreateInstance<AuditEventHandler>(scope.ServiceProvider).Handle(change, CancellationToken.None);
+        }
+
+        Assert.Equal(new Guid?[] { first, second }.Order(), (await EntriesOfEventAsync(change.Id)).Order());
+        var strangers = await GetAsync(stranger, foreign, string.Empty);
+        Assert.Equal(["account.connected"], strangers.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("action").GetString()));
+        using var peek = await stranger.GetAsync($"/api/audit/accounts/{first}/entries?action=rule.updated");
+        Assert.Equal(HttpStatusCode.NotFound, peek.StatusCode);
+
+        // A user with no known account: the change is still on record, once, without an account.
+        var alone = new ClassificationRulesChanged { UserId = Guid.NewGuid(), Action = ClassificationChangeActions.CategoryAdded, After = JsonSerializer.SerializeToElement(new { name = "Travel" }) };
+        await Bus.PublishAsync(alone);
+        await WaitAsync(async () => (await EntriesOfEventAsync(alone.Id)).Count == 1);
+        await using (var scope = fixture.Gateway.Services.CreateAsyncScope())
+        {
+            await ActivatorUtilities.CreateInstance<AuditEventHandler>(scope.ServiceProvider).Handle(alone, CancellationToken.None);
+        }
+
+        Assert.Equal([null], await EntriesOfEventAsync(alone.Id));
+    }
+
+    [Fact]
+    public async Task A_correction_and_a_regeneration_request_are_entries_about_the_message_decided_by_the_user()
+    {
+        using var browser = new GatewayBrowser(fixture);
+        await browser.SignInAsync();
+        var accountId = Guid.NewGuid();
+        await Bus.PublishAsync(new AccountConnected { AccountId = accountId, EmailAddress = "mailbox@example.test", UserId = browser.UserId });
+        await WaitForEntriesAsync(browser, accountId, string.Empty, 1);
+
+        var requestId = Guid.NewGuid();
+        await Bus.PublishAsync(new ClassificationCorrected
+        {
+            AccountId = accountId,
+            UserId = browser.UserId,
+            GmailMessageId = "m42",
+            ThreadId = "t42",
+            PreviousCategory = "Receipt",
+            Category = "Promotion",
+            LabelIdsAdded = ["Label_9"],
+            LabelIdsRemoved = ["Label_3"],
+        });
+        // Listed in the order recorded: the request follows the correction.
+        await WaitForEntriesAsync(browser, accountId, "?action=category.corrected", 1);
+        await Bus.PublishAsync(new DraftRegenerationRequested
+        {
+            AccountId = accountId,
+            GmailMessageId = "m42",
+            ThreadId = "t42",
+            DraftId = "r-7",
+            RequestId = requestId,
+            PreviousProvider = "template",
+        });
+
+        var items = (await WaitForEntriesAsync(browser, accountId, "?messageId=m42", 2)).GetProperty("items");
+        Assert.Equal(["draft.regeneration-requested", "category.corrected"], items.EnumerateArray().Select(i => i.GetProperty("action").GetString()));
+        Assert.All(items.EnumerateArray(), i =>
+        {
+            Assert.Equal("user", i.GetProperty("decidedBy").GetString());
+            Assert.Equal("t42", i.GetProperty("threadId").GetString());
+            Assert.Equal(browser.UserId, i.GetProperty("userId").GetGuid());
+        });
+
+        var regeneration = items[0];
+        Assert.Equal("template", regeneration.GetProperty("before").GetProperty("provider").GetString());
+        Assert.Equal("r-7", regeneration.GetProperty("after").GetProperty("draftId").GetString());
+        Assert.Equal(requestId, regeneration.GetProperty("after").GetProperty("requestId").GetGuid());
+        var correction = items[1];
+        Assert.Equal("Receipt", correction.GetProperty("before").GetProperty("category").GetString());
+        Assert.Equal("Promotion", correction.GetProperty("after").GetProperty("category").GetString());
+        Assert.Equal("Label_3", correction.GetProperty("after").GetProperty("labelIdsRemoved")[0].GetString());
+    }
+
+    [Fact]
     public async Task The_owner_of_an_account_whose_connect_event_was_not_seen_is_asked_of_the_auth_service()
     {
         using var browser = new GatewayBrowser(fixture);
@@ -171,6 +291,14 @@ public sealed class AuditLogTests(GatewayFixture fixture)
         await using var command = new NpgsqlCommand(sql, connection);
         var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+    }
+
+    /// <summary>The accounts of the entries written for <paramref name="eventId"/> (null for an entry without an account).</summary>
+    private async Task<List<Guid?>> EntriesOfEventAsync(Guid eventId)
+    {
+        await using var scope = fixture.Gateway.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<GatewayDbContext>().AuditEntries.AsNoTracking()
+            .Where(e => e.EventId == eventId).Select(e => e.AccountId).ToListAsync();
     }
 
     private async Task<int> CountAsync(Guid accountId, string action)

@@ -212,6 +212,8 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
             await Expect(_page.Locator("#draft-facts")).ToContainTextAsync("template");
             await Expect(_page.Locator("#draft-text")).Not.ToBeEmptyAsync();
             await ShotAsync("draft");
+            await _page.GetByRole(AriaRole.Button, new() { Name = "Write it again" }).ClickAsync();
+            await Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("A new reply is being written");
         });
 
         await Step("preferences show the service's validation next to the field", async () =>
@@ -235,8 +237,9 @@ public sealed partial class WebConsoleBrowserTests(AppHostFixture fixture) : IAs
             await Expect(actions.First).ToBeVisibleAsync();
             await ShotAsync("audit");
 
-            // What the automation did (events) and what the person changed (console actions), one filter at a time.
-            foreach (var action in new[] { "account.connected", "email.classified", "draft.created", "preferences.changed", "rule.saved", "category.corrected" })
+            // What the automation did and what the person changed, one filter at a time. Every entry comes from an
+            // integration event, so it may arrive a moment after the change: each filter reloads until it shows.
+            foreach (var action in new[] { "account.connected", "email.classified", "draft.created", "preferences.changed", "rule.created", "rule.updated", "draft.regeneration-requested", "category.corrected" })
             {
                 await _page.GetByLabel("Action").SelectOptionAsync(action);
                 await _page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();

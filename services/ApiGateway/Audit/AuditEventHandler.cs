@@ -8,7 +8,9 @@ namespace GmailAutomation.ApiGateway.Audit;
 /// <summary>
 /// Writes one audit entry per integration event, so no service can forget to: the account, the action, the message,
 /// before/after where it applies, what decided (user, rule, model, provider), the correlation id and the event's time.
-/// Idempotent by event id. Reply texts and message bodies are not copied into the log.
+/// The user's own changes arrive as events too (rules and settings, corrections, draft regeneration), whichever client
+/// made them. An event about a user rather than an account (<see cref="ClassificationRulesChanged"/>) is written to each
+/// account the user owns. Idempotent by event id and account. Reply texts and message bodies are not copied into the log.
 /// </summary>
 public sealed class AuditEventHandler(GatewayDbContext db, AuditLog log, AccountOwnership owners) :
     IIntegrationEventHandler<AccountConnected>,
@@ -17,7 +19,10 @@ public sealed class AuditEventHandler(GatewayDbContext db, AuditLog log, Account
     IIntegrationEventHandler<SyncCompleted>,
     IIntegrationEventHandler<EmailClassified>,
     IIntegrationEventHandler<ReplyGenerated>,
-    IIntegrationEventHandler<DraftCreated>
+    IIntegrationEventHandler<DraftCreated>,
+    IIntegrationEventHandler<DraftRegenerationRequested>,
+    IIntegrationEventHandler<ClassificationRulesChanged>,
+    IIntegrationEventHandler<ClassificationCorrected>
 {
     /// <summary>The consumer's untyped entry point: one handler class serves every audited event.</summary>
     Task IIntegrationEventHandler.Handle(IntegrationEvent @event, CancellationToken cancellationToken) => @event switch
@@ -29,6 +34,9 @@ public sealed class AuditEventHandler(GatewayDbContext db, AuditLog log, Account
         EmailClassified e => Handle(e, cancellationToken),
         ReplyGenerated e => Handle(e, cancellationToken),
         DraftCreated e => Handle(e, cancellationToken),
+        DraftRegenerationRequested e => Handle(e, cancellationToken),
+        ClassificationRulesChanged e => Handle(e, cancellationToken),
+        ClassificationCorrected e => Handle(e, cancellationToken),
         _ => throw new ArgumentException($"The audit log does not subscribe to {@event.GetType().Name}.", nameof(@event)),
     };
 
@@ -109,6 +117,66 @@ public sealed class AuditEventHandler(GatewayDbContext db, AuditLog log, Account
         entry.ThreadId = @event.ThreadId;
         entry.After = AuditLog.ToJson(new { @event.DraftId, @event.DraftMessageId });
         await log.AppendAsync(entry, cancellationToken);
+    }
+
+    public async Task Handle(DraftRegenerationRequested @event, CancellationToken cancellationToken)
+    {
+        var entry = await EntryAsync(@event, @event.AccountId, AuditActions.DraftRegenerationRequested, "user", cancellationToken);
+        entry.MessageId = @event.GmailMessageId;
+        entry.ThreadId = @event.ThreadId;
+        entry.Before = AuditLog.ToJson(new { @event.DraftId, Provider = @event.PreviousProvider });
+        entry.After = AuditLog.ToJson(new { @event.DraftId, @event.RequestId });
+        await log.AppendAsync(entry, cancellationToken);
+    }
+
+    public async Task Handle(ClassificationCorrected @event, CancellationToken cancellationToken)
+    {
+        var entry = await EntryAsync(@event, @event.AccountId, AuditActions.CategoryCorrected, "user", cancellationToken);
+        entry.UserId ??= @event.UserId;
+        entry.MessageId = @event.GmailMessageId;
+        entry.ThreadId = @event.ThreadId;
+        entry.Before = AuditLog.ToJson(new { Category = @event.PreviousCategory });
+        entry.After = AuditLog.ToJson(new { @event.Category, @event.LabelIdsAdded, @event.LabelIdsRemoved });
+        await log.AppendAsync(entry, cancellationToken);
+    }
+
+    /// <summary>
+    /// Rules belong to the user and apply to all of their accounts: one entry per account the user owns (only theirs,
+    /// from the owner table), each keyed by (event, account). A user with no known account still gets one entry,
+    /// without an account, so that the change is on record.
+    /// </summary>
+    public async Task Handle(ClassificationRulesChanged @event, CancellationToken cancellationToken)
+    {
+        var accounts = await db.AccountOwners.AsNoTracking().Where(o => o.UserId == @event.UserId)
+            .OrderBy(o => o.AccountId).Select(o => new { o.AccountId, o.EmailAddress }).ToListAsync(cancellationToken);
+        var action = string.IsNullOrWhiteSpace(@event.Action) ? "classification.changed" : @event.Action.Trim();
+        var before = @event.Before is { } b ? b.GetRawText() : null;
+        var after = @event.After is { } a ? a.GetRawText() : null;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        IReadOnlyList<Guid?> targets = accounts.Count == 0 ? [null] : [.. accounts.Select(a => (Guid?)a.AccountId)];
+        foreach (var account in targets)
+        {
+            await log.AppendAsync(
+                new AuditEntry
+                {
+                    EventId = @event.Id,
+                    EventType = IntegrationEventType.NameOf(@event.GetType()),
+                    Action = action.Length > 64 ? action[..64] : action,
+                    UserId = @event.UserId,
+                    AccountId = account,
+                    AccountEmail = accounts.SingleOrDefault(a => a.AccountId == account)?.EmailAddress,
+                    MessageId = null,
+                    Before = before,
+                    After = after,
+                    DecidedBy = "user",
+                    CorrelationId = @event.CorrelationId,
+                    OccurredAt = @event.CreatedAt,
+                },
+                cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The common part of an entry; the user is the account's known owner (queries are scoped by the owner table, not by this).</summary>

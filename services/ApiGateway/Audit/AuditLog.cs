@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GmailAutomation.ApiGateway.Data;
 using GmailAutomation.Common.Errors;
+using GmailAutomation.IntegrationEvents;
 using Microsoft.EntityFrameworkCore;
 
 namespace GmailAutomation.ApiGateway.Audit;
@@ -16,11 +17,31 @@ public static class AuditActions
     public const string EmailClassified = "email.classified";
     public const string ReplyGenerated = "reply.generated";
     public const string DraftCreated = "draft.created";
+    public const string DraftRegenerationRequested = "draft.regeneration-requested";
+    public const string CategoryCorrected = "category.corrected";
+
+    // Changes to a user's classification set-up (ClassificationRulesChanged): the event names the action.
+    public const string RuleCreated = ClassificationChangeActions.RuleCreated;
+    public const string RuleUpdated = ClassificationChangeActions.RuleUpdated;
+    public const string RuleDeleted = ClassificationChangeActions.RuleDeleted;
+    public const string RulesReordered = ClassificationChangeActions.RulesReordered;
+    public const string BuiltInSwitched = ClassificationChangeActions.BuiltInSwitched;
+    public const string CategoryAdded = ClassificationChangeActions.CategoryAdded;
+    public const string CategoryDeleted = ClassificationChangeActions.CategoryDeleted;
+    public const string SettingsChanged = ClassificationChangeActions.SettingsChanged;
+
+    /// <summary>Every action, in the order the audit page's filter lists them.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        AccountConnected, AccountReconnected, AccountDisconnected, PreferencesChanged, SyncCompleted, EmailClassified, ReplyGenerated, DraftCreated,
+        DraftRegenerationRequested, CategoryCorrected, .. ClassificationChangeActions.All,
+    ];
 }
 
 /// <summary>
-/// Writes and reads the audit log. Writing is insert-only and idempotent by event id (<c>ON CONFLICT DO NOTHING</c>),
-/// so a redelivered event leaves one entry; the table itself refuses updates and deletes (see the migration).
+/// Writes and reads the audit log. Writing is insert-only and idempotent by event id and account (<c>ON CONFLICT DO
+/// NOTHING</c>), so a redelivered event leaves one entry per account; the table itself refuses updates and deletes
+/// (see the migration).
 /// </summary>
 public sealed class AuditLog(GatewayDbContext db, TimeProvider time)
 {
@@ -28,7 +49,7 @@ public sealed class AuditLog(GatewayDbContext db, TimeProvider time)
 
     public const int MaxPageSize = 200;
 
-    /// <summary>Appends <paramref name="entry"/> unless an entry for its event exists; true when it was added.</summary>
+    /// <summary>Appends <paramref name="entry"/> unless an entry for its event and account exists; true when it was added.</summary>
     public async Task<bool> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         entry.RecordedAt = time.GetUtcNow();
@@ -37,7 +58,7 @@ public sealed class AuditLog(GatewayDbContext db, TimeProvider time)
                                        "Before", "After", "DecidedBy", "CorrelationId", "OccurredAt", "RecordedAt")
             VALUES ({entry.EventId}, {entry.EventType}, {entry.Action}, {entry.UserId}, {entry.AccountId}, {entry.AccountEmail}, {entry.MessageId},
                     {entry.ThreadId}, {entry.Before}::jsonb, {entry.After}::jsonb, {entry.DecidedBy}, {entry.CorrelationId}, {entry.OccurredAt}, {entry.RecordedAt})
-            ON CONFLICT ("EventId") DO NOTHING
+            ON CONFLICT ("EventId", "AccountId") DO NOTHING
             """, cancellationToken);
         return rows == 1;
     }

@@ -28,8 +28,6 @@ public abstract class ConsolePageModel : PageModel
 
     protected ConsoleApi Api => HttpContext.RequestServices.GetRequiredService<ConsoleApi>();
 
-    protected ConsoleAudit AuditTrail => HttpContext.RequestServices.GetRequiredService<ConsoleAudit>();
-
     public string? ErrorFor(string field) => FieldErrors.GetValueOrDefault(field);
 
     /// <summary>The query string that keeps the chosen account on links.</summary>

@@ -32,7 +32,6 @@ public static class WebConsoleExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddHttpClient(ConsoleApi.ClientName, http => http.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddScoped<ConsoleApi>();
-        builder.Services.AddScoped<ConsoleAudit>();
         return builder;
     }
 

@@ -35,7 +35,10 @@ public sealed class AuditEntry
 {
     public long Id { get; set; }
 
-    /// <summary>The integration event (or gateway action) it records; unique, so a redelivered event adds nothing.</summary>
+    /// <summary>
+    /// The integration event it records. Unique with <see cref="AccountId"/>: an event about a user (a rule change) gives
+    /// one entry per account of the user, and a redelivered event adds nothing.
+    /// </summary>
     public Guid EventId { get; set; }
 
     public string EventType { get; set; } = string.Empty;

@@ -18,7 +18,9 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             entry.ToTable("audit_entries");
             entry.HasKey(e => e.Id);
             entry.Property(e => e.Id).UseIdentityAlwaysColumn();
-            entry.HasIndex(e => e.EventId).IsUnique();
+            // One entry per event and account: an event about a user (their rules) is written to each of their accounts,
+            // and a redelivered event adds nothing. NULLS NOT DISTINCT keeps an entry without an account unique too.
+            entry.HasIndex(e => new { e.EventId, e.AccountId }).IsUnique().AreNullsDistinct(false);
             entry.Property(e => e.EventType).HasMaxLength(100);
             entry.Property(e => e.Action).HasMaxLength(64);
             entry.Property(e => e.AccountEmail).HasMaxLength(320);

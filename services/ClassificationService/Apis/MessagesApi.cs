@@ -4,6 +4,7 @@ using GmailAutomation.ClassificationService.Labels;
 using GmailAutomation.ClassificationService.Pipeline;
 using GmailAutomation.ClassificationService.Rules;
 using GmailAutomation.Common.Errors;
+using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -159,6 +160,7 @@ public static class MessagesApi
         ClassificationDbContext db,
         RuleSetProvider rules,
         MessageLabeler labeler,
+        OutboxPublisher outbox,
         IOptions<ClassificationOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -218,7 +220,24 @@ public static class MessagesApi
             Notes = change.MessageExists ? [] : ["the message is no longer in Gmail; no label was changed"],
             ClassifiedAt = now,
         });
+
+        // Saved with the correction (one transaction), so the audit log hears of every correction and only of those.
+        db.Outbox.Add(OutboxPublisher.ToOutbox(
+            new ClassificationCorrected
+            {
+                AccountId = accountId,
+                UserId = userId,
+                GmailMessageId = messageId,
+                ThreadId = string.IsNullOrEmpty(processed.ThreadId) ? null : processed.ThreadId,
+                PreviousCategory = previous,
+                Category = category,
+                LabelIdsAdded = [.. change.Added],
+                LabelIdsRemoved = [.. change.Removed],
+                CreatedAt = now,
+            },
+            now));
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
 
         var pending = await db.Corrections.CountAsync(c => c.AccountId == accountId && c.TrainedInModelVersion == null, cancellationToken);
         return TypedResults.Ok(new CorrectionResultView(

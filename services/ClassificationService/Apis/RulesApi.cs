@@ -3,6 +3,8 @@ using GmailAutomation.ClassificationService.Data;
 using GmailAutomation.ClassificationService.Pipeline;
 using GmailAutomation.ClassificationService.Rules;
 using GmailAutomation.Common.Errors;
+using GmailAutomation.EventBus;
+using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +14,8 @@ namespace GmailAutomation.ClassificationService.Apis;
 /// <summary>
 /// The signed-in user's rules (ordered, validated), the built-in heuristics they can switch off, their own
 /// categories and their label settings. Rules belong to the user and apply to all of their accounts.
+/// Every change puts a <see cref="ClassificationRulesChanged"/> (with before and after) into the outbox in the same
+/// SaveChanges as the change itself, so the audit log hears of each one, whichever client made it.
 /// </summary>
 public static class RulesApi
 {
@@ -51,7 +55,7 @@ public static class RulesApi
     }
 
     public static async Task<Created<RuleView>> CreateRule(
-        RuleInput input, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, TimeProvider time, CancellationToken cancellationToken)
+        RuleInput input, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = user.UserId;
         var id = Guid.NewGuid();
@@ -65,8 +69,10 @@ public static class RulesApi
         rows.Insert(position, row);
         db.Rules.Add(row);
         Renumber(rows);
-        await BumpRevisionAsync(db, userId, now, cancellationToken);
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        Announce(db, settings, ClassificationChangeActions.RuleCreated, id.ToString(), null, RuleSnapshot.Of(row), now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.Created($"/api/classification/rules/{id}", RuleView.Of(row));
     }
@@ -75,12 +81,13 @@ public static class RulesApi
         TypedResults.Ok(RuleView.Of(await OwnedRuleAsync(db, user.UserId, ruleId, cancellationToken)));
 
     public static async Task<Ok<RuleView>> UpdateRule(
-        Guid ruleId, RuleInput input, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, TimeProvider time, CancellationToken cancellationToken)
+        Guid ruleId, RuleInput input, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = user.UserId;
         var row = await OwnedRuleAsync(db, userId, ruleId, cancellationToken);
         var definition = input.ToDefinition(ruleId);
         RuleValidation.Validate(definition, provider.Regexes, await UserCategoriesAsync(db, userId, cancellationToken));
+        var before = RuleSnapshot.Of(row);
         var now = time.GetUtcNow();
         row.Definition = RuleJson.Serialize(definition);
         row.UpdatedAt = now;
@@ -92,28 +99,34 @@ public static class RulesApi
             Renumber(rows);
         }
 
-        await BumpRevisionAsync(db, userId, now, cancellationToken);
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        Announce(db, settings, ClassificationChangeActions.RuleUpdated, ruleId.ToString(), before, RuleSnapshot.Of(row), now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.Ok(RuleView.Of(row));
     }
 
     public static async Task<NoContent> DeleteRule(
-        Guid ruleId, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, TimeProvider time, CancellationToken cancellationToken)
+        Guid ruleId, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = user.UserId;
         var row = await OwnedRuleAsync(db, userId, ruleId, cancellationToken);
+        var before = RuleSnapshot.Of(row);
         db.Rules.Remove(row);
         var rest = await db.Rules.Where(r => r.UserId == userId && r.Id != ruleId).OrderBy(r => r.Position).ThenBy(r => r.CreatedAt).ToListAsync(cancellationToken);
         Renumber(rest);
-        await BumpRevisionAsync(db, userId, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        Announce(db, settings, ClassificationChangeActions.RuleDeleted, ruleId.ToString(), before, null, now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.NoContent();
     }
 
     public static async Task<Ok<IReadOnlyList<RuleView>>> ReorderRules(
-        ReorderRequest request, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, TimeProvider time, CancellationToken cancellationToken)
+        ReorderRequest request, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = user.UserId;
         var rows = await db.Rules.Where(r => r.UserId == userId).ToListAsync(cancellationToken);
@@ -123,10 +136,14 @@ public static class RulesApi
             throw new ValidationException("ruleIds", $"ruleIds must list each of your {rows.Count} rules exactly once.");
         }
 
+        var before = OrderSnapshot.Of(rows.OrderBy(r => r.Position).ThenBy(r => r.CreatedAt));
         var ordered = ids.Select(id => rows.Single(r => r.Id == id)).ToList();
         Renumber(ordered);
-        await BumpRevisionAsync(db, userId, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        Announce(db, settings, ClassificationChangeActions.RulesReordered, null, before, OrderSnapshot.Of(ordered), now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.Ok<IReadOnlyList<RuleView>>([.. ordered.Select(RuleView.Of)]);
     }
@@ -139,16 +156,20 @@ public static class RulesApi
     }
 
     public static async Task<Ok<BuiltInRuleView>> SetBuiltIn(
-        string ruleId, BuiltInSwitch request, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, TimeProvider time, CancellationToken cancellationToken)
+        string ruleId, BuiltInSwitch request, ICurrentUser user, ClassificationDbContext db, RuleSetProvider provider, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var id = BuiltInRules.IsBuiltIn(ruleId) ? ruleId : BuiltInRules.Prefix + ruleId;
         var rule = BuiltInRules.All.SingleOrDefault(r => r.Id == id) ?? throw new NotFoundException("Built-in rule", ruleId);
         var userId = user.UserId;
-        var settings = await BumpRevisionAsync(db, userId, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        var wasEnabled = !settings.DisabledBuiltIns.Contains(id);
         settings.DisabledBuiltIns = request.Enabled
             ? [.. settings.DisabledBuiltIns.Where(d => d != id)]
             : [.. settings.DisabledBuiltIns.Where(d => d != id).Append(id)];
+        Announce(db, settings, ClassificationChangeActions.BuiltInSwitched, id, new BuiltInSnapshot(id, rule.Name, wasEnabled), new BuiltInSnapshot(id, rule.Name, request.Enabled), now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.Ok(new BuiltInRuleView(rule, request.Enabled));
     }
@@ -161,7 +182,7 @@ public static class RulesApi
     }
 
     public static async Task<Created<CategoryListView>> AddCategory(
-        CategoryInput input, ICurrentUser user, ClassificationDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        CategoryInput input, ICurrentUser user, ClassificationDbContext db, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var name = input.Name?.Trim();
         if (!Categories.IsValidName(name))
@@ -183,15 +204,19 @@ public static class RulesApi
 
         if (!own.Contains(name!))
         {
-            db.Categories.Add(new UserCategory { UserId = userId, Name = name!, CreatedAt = time.GetUtcNow() });
+            var now = time.GetUtcNow();
+            db.Categories.Add(new UserCategory { UserId = userId, Name = name!, CreatedAt = now });
+            Announce(db, userId, 0, ClassificationChangeActions.CategoryAdded, null, null, new CategorySnapshot(name!), now);
             await db.SaveChangesAsync(cancellationToken);
+            outbox.Notify();
         }
 
         var names = await db.Categories.AsNoTracking().Where(c => c.UserId == userId).OrderBy(c => c.Name).Select(c => c.Name).ToListAsync(cancellationToken);
         return TypedResults.Created($"/api/classification/categories/{Uri.EscapeDataString(name!)}", new CategoryListView(Categories.BuiltIn, names));
     }
 
-    public static async Task<NoContent> DeleteCategory(string name, ICurrentUser user, ClassificationDbContext db, CancellationToken cancellationToken)
+    public static async Task<NoContent> DeleteCategory(
+        string name, ICurrentUser user, ClassificationDbContext db, OutboxPublisher outbox, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = user.UserId;
         var category = await db.Categories.SingleOrDefaultAsync(c => c.UserId == userId && c.Name == name, cancellationToken)
@@ -203,7 +228,10 @@ public static class RulesApi
         }
 
         db.Categories.Remove(category);
+        var now = time.GetUtcNow();
+        Announce(db, userId, 0, ClassificationChangeActions.CategoryDeleted, null, new CategorySnapshot(category.Name), null, now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         return TypedResults.NoContent();
     }
 
@@ -220,6 +248,7 @@ public static class RulesApi
         ICurrentUser user,
         ClassificationDbContext db,
         RuleSetProvider provider,
+        OutboxPublisher outbox,
         Microsoft.Extensions.Options.IOptions<ClassificationOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -243,7 +272,9 @@ public static class RulesApi
         }
 
         var userId = user.UserId;
-        var settings = await BumpRevisionAsync(db, userId, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var settings = await BumpRevisionAsync(db, userId, now, cancellationToken);
+        var before = LabelSettingsSnapshot.Of(settings, options.Value.LabelParent);
         if (parent is not null)
         {
             settings.LabelParent = parent;
@@ -254,7 +285,9 @@ public static class RulesApi
             settings.DisabledLabelCategories = [.. disabled.Select(Categories.Normalize)];
         }
 
+        Announce(db, settings, ClassificationChangeActions.SettingsChanged, null, before, LabelSettingsSnapshot.Of(settings, options.Value.LabelParent), now);
         await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
         provider.Invalidate(userId);
         return TypedResults.Ok(SettingsView.Of(settings, options.Value.LabelParent));
     }
@@ -283,6 +316,30 @@ public static class RulesApi
         settings.UpdatedAt = now;
         return settings;
     }
+
+    /// <summary>
+    /// Adds the change's <see cref="ClassificationRulesChanged"/> to the outbox; the caller's SaveChanges writes it with
+    /// the change (one transaction), and nothing is written when the change fails before that.
+    /// </summary>
+    private static void Announce(ClassificationDbContext db, UserSettings settings, string action, string? ruleId, object? before, object? after, DateTimeOffset now) =>
+        Announce(db, settings.UserId, settings.Revision, action, ruleId, before, after, now);
+
+    private static void Announce(ClassificationDbContext db, Guid userId, long revision, string action, string? ruleId, object? before, object? after, DateTimeOffset now) =>
+        db.Outbox.Add(OutboxPublisher.ToOutbox(
+            new ClassificationRulesChanged
+            {
+                UserId = userId,
+                Action = action,
+                RuleId = ruleId,
+                Revision = revision,
+                Before = Snapshot(before),
+                After = Snapshot(after),
+                CreatedAt = now,
+            },
+            now));
+
+    private static System.Text.Json.JsonElement? Snapshot(object? value) =>
+        value is null ? null : System.Text.Json.JsonSerializer.SerializeToElement(value, value.GetType(), IntegrationEventSerializer.Options);
 
     private static IReadOnlyList<BuiltInRuleView> BuiltIns(UserSettings? settings) =>
         [.. BuiltInRules.All.Select(r => new BuiltInRuleView(r, settings?.DisabledBuiltIns.Contains(r.Id) != true))];
@@ -360,4 +417,32 @@ public sealed record SettingsView(string LabelParent, IReadOnlyList<string> Disa
 {
     public static SettingsView Of(UserSettings? settings, string defaultParent) =>
         new(settings?.LabelParent ?? defaultParent, settings?.DisabledLabelCategories ?? [], settings?.DisabledBuiltIns ?? []);
+}
+
+/// <summary>What the audit log keeps of a user rule (<see cref="ClassificationRulesChanged"/> before/after).</summary>
+internal sealed record RuleSnapshot(Guid Id, string Name, bool Enabled, int Position, RuleCondition Condition, IReadOnlyList<RuleAction> Actions)
+{
+    public static RuleSnapshot Of(UserRule row)
+    {
+        var definition = RuleJson.Deserialize(row.Definition);
+        return new(row.Id, definition.Name, definition.Enabled, row.Position, definition.Condition, definition.Actions);
+    }
+}
+
+/// <summary>The order of the user's rules, first to last.</summary>
+internal sealed record OrderSnapshot(IReadOnlyList<OrderSnapshot.Entry> Order)
+{
+    public static OrderSnapshot Of(IEnumerable<UserRule> rows) => new([.. rows.Select(r => new Entry(r.Id, RuleJson.Deserialize(r.Definition).Name))]);
+
+    internal sealed record Entry(Guid Id, string Name);
+}
+
+internal sealed record BuiltInSnapshot(string Id, string Name, bool Enabled);
+
+internal sealed record CategorySnapshot(string Name);
+
+internal sealed record LabelSettingsSnapshot(string LabelParent, IReadOnlyList<string> DisabledLabelCategories)
+{
+    public static LabelSettingsSnapshot Of(UserSettings settings, string defaultParent) =>
+        new(settings.LabelParent ?? defaultParent, [.. settings.DisabledLabelCategories]);
 }

@@ -24,6 +24,8 @@ public sealed partial class OutboxPublisher(
     private static readonly Dictionary<string, Type> EventTypes = new(StringComparer.Ordinal)
     {
         [IntegrationEventType.NameOf(typeof(EmailClassified))] = typeof(EmailClassified),
+        [IntegrationEventType.NameOf(typeof(ClassificationRulesChanged))] = typeof(ClassificationRulesChanged),
+        [IntegrationEventType.NameOf(typeof(ClassificationCorrected))] = typeof(ClassificationCorrected),
     };
 
     private readonly SemaphoreSlim _wakeup = new(0, 1);

@@ -50,6 +50,8 @@ public sealed class ClassificationEnvironment : IAsyncLifetime
 
     private readonly ConcurrentDictionary<string, long> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<EmailClassified> _classified = new();
+    private readonly ConcurrentQueue<ClassificationRulesChanged> _changes = new();
+    private readonly ConcurrentQueue<ClassificationCorrected> _corrections = new();
     private MeterListener _meters = null!;
     private IConnection _rabbit = null!;
     private IChannel _recorder = null!;
@@ -236,6 +238,12 @@ public sealed class ClassificationEnvironment : IAsyncLifetime
 
     public IReadOnlyList<EmailClassified> Classified(Guid accountId) => [.. _classified.Where(e => e.AccountId == accountId)];
 
+    /// <summary>The <see cref="ClassificationRulesChanged"/> the service published for the user so far, in the order they were raised.</summary>
+    public IReadOnlyList<ClassificationRulesChanged> RuleChanges(Guid userId) => [.. _changes.Where(e => e.UserId == userId).OrderBy(e => e.CreatedAt)];
+
+    /// <summary>The <see cref="ClassificationCorrected"/> the service published for the account so far.</summary>
+    public IReadOnlyList<ClassificationCorrected> Corrections(Guid accountId) => [.. _corrections.Where(e => e.AccountId == accountId)];
+
     public async Task<T> QueryAsync<T>(Func<ClassificationDbContext, Task<T>> query)
     {
         await using var scope = Service.Services.CreateAsyncScope();
@@ -277,11 +285,27 @@ public sealed class ClassificationEnvironment : IAsyncLifetime
         _recorder = await _rabbit.CreateChannelAsync();
         await _recorder.ExchangeDeclareAsync("gmail-automation", ExchangeType.Topic, durable: true, autoDelete: false);
         var queue = await _recorder.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true);
-        await _recorder.QueueBindAsync(queue.QueueName, "gmail-automation", nameof(EmailClassified));
+        foreach (var type in new[] { nameof(EmailClassified), nameof(ClassificationRulesChanged), nameof(ClassificationCorrected) })
+        {
+            await _recorder.QueueBindAsync(queue.QueueName, "gmail-automation", type);
+        }
+
         var consumer = new AsyncEventingBasicConsumer(_recorder);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            _classified.Enqueue((EmailClassified)IntegrationEventSerializer.Deserialize(delivery.Body.Span, typeof(EmailClassified)));
+            switch (delivery.RoutingKey)
+            {
+                case nameof(ClassificationRulesChanged):
+                    _changes.Enqueue((ClassificationRulesChanged)IntegrationEventSerializer.Deserialize(delivery.Body.Span, typeof(ClassificationRulesChanged)));
+                    break;
+                case nameof(ClassificationCorrected):
+                    _corrections.Enqueue((ClassificationCorrected)IntegrationEventSerializer.Deserialize(delivery.Body.Span, typeof(ClassificationCorrected)));
+                    break;
+                default:
+                    _classified.Enqueue((EmailClassified)IntegrationEventSerializer.Deserialize(delivery.Body.Span, typeof(EmailClassified)));
+                    break;
+            }
+
             return Task.CompletedTask;
         };
         await _recorder.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);

@@ -103,7 +103,6 @@ public sealed class ActivityModel : ConsolePageModel
                 HttpMethod.Post, PublicRoutes.ClassificationService, $"/api/classification/accounts/{Account.Id}/messages/{Uri.EscapeDataString(messageId)}/corrections", new { category = correctTo }, cancellationToken)))
         {
             var c = result!.Correction;
-            await AuditTrail.RecordAsync(Account, ConsoleAuditActions.CategoryCorrected, messageId, new { category = c.PreviousCategory }, new { category = c.Category }, cancellationToken);
             Notice =
                 $"Category changed from {c.PreviousCategory} to {c.Category}; the Gmail label follows. {result.CorrectionsSinceLastModel} correction(s) wait for the next retraining{(result.RetrainDue ? " (due now)" : string.Empty)}.";
             return Redirect(PageLink(Before, BeforeId));

@@ -9,11 +9,7 @@ namespace GmailAutomation.ApiGateway.Console.Pages;
 /// <summary>The account's audit log, newest first, filtered by action, message and time (read in-process: the gateway owns auditdb).</summary>
 public sealed class AuditModel(AuditLog log, AccountOwnership owners) : ConsolePageModel
 {
-    public static IReadOnlyList<string> Actions { get; } =
-    [
-        AuditActions.AccountConnected, AuditActions.AccountReconnected, AuditActions.AccountDisconnected, AuditActions.PreferencesChanged,
-        AuditActions.SyncCompleted, AuditActions.EmailClassified, AuditActions.ReplyGenerated, AuditActions.DraftCreated, .. ConsoleAuditActions.All,
-    ];
+    public static IReadOnlyList<string> Actions => AuditActions.All;
 
     [BindProperty(SupportsGet = true)]
     public string? Action { get; set; }

@@ -66,11 +66,9 @@ public sealed class DraftModel : ConsolePageModel
             return Redirect("/");
         }
 
-        DraftInfo? draft = null;
-        if (await TryAsync(async () => draft = await Api.SendAsync<DraftInfo>(
+        if (await TryAsync(() => Api.SendAsync(
                 HttpMethod.Post, PublicRoutes.DraftService, $"/api/drafts/accounts/{Account.Id}/messages/{Uri.EscapeDataString(MessageId)}/regenerate", null, cancellationToken)))
         {
-            await AuditTrail.RecordAsync(Account, ConsoleAuditActions.DraftRegenerationRequested, MessageId, new { draft!.Provider, draft.Regenerations }, null, cancellationToken);
             return BackTo($"/drafts/{Uri.EscapeDataString(MessageId)}", "A new reply is being written; the draft in Gmail is replaced in place (same draft) in a few seconds.");
         }
 

@@ -76,7 +76,6 @@ public sealed class RuleEditModel : ConsolePageModel
             return Page();
         }
 
-        var before = Existing;
         RuleInfo? saved = null;
         var ok = await TryAsync(async () => saved = RuleId is { } id
             ? await Api.SendAsync<RuleInfo>(HttpMethod.Put, PublicRoutes.ClassificationService, $"/api/classification/rules/{id}", rule, cancellationToken)
@@ -84,17 +83,6 @@ public sealed class RuleEditModel : ConsolePageModel
         if (!ok)
         {
             return Page();
-        }
-
-        foreach (var account in Accounts.Where(a => a.IsConnected))
-        {
-            await AuditTrail.RecordAsync(
-                account,
-                ConsoleAuditActions.RuleSaved,
-                null,
-                before is null ? null : new { rule = before.Name, before.Enabled, before.Condition, before.Actions },
-                new { rule = saved!.Name, saved.Enabled, saved.Condition, saved.Actions },
-                cancellationToken);
         }
 
         return BackTo("/rules", $"Rule “{saved!.Name}” is saved; it applies to mail from now on.");

@@ -20,7 +20,6 @@ public sealed class RulesModel : ConsolePageModel
             var rule = rules.Rules.Single(r => r.Id == ruleId);
             await Api.SendAsync(HttpMethod.Put, PublicRoutes.ClassificationService, $"/api/classification/rules/{ruleId}",
                 new { name = rule.Name, enabled, condition = rule.Condition, actions = rule.Actions }, cancellationToken);
-            await RecordAsync(ConsoleAuditActions.RuleSaved, new { rule = rule.Name, enabled = rule.Enabled }, new { rule = rule.Name, enabled }, cancellationToken);
             return $"Rule “{rule.Name}” is {(enabled ? "on" : "off")}.";
         }, cancellationToken);
 
@@ -34,7 +33,6 @@ public sealed class RulesModel : ConsolePageModel
             ids.Insert(to, ruleId);
             await Api.SendAsync(HttpMethod.Put, PublicRoutes.ClassificationService, "/api/classification/rules/order", new { ruleIds = ids }, cancellationToken);
             var name = rules.Rules[from].Name;
-            await RecordAsync(ConsoleAuditActions.RulesReordered, new { order = rules.Rules.Select(r => r.Name) }, new { order = ids.Select(id => rules.Rules.Single(r => r.Id == id).Name) }, cancellationToken);
             return $"Rule “{name}” now runs {(to + 1) switch { 1 => "first", var n => $"at place {n}" }}.";
         }, cancellationToken);
 
@@ -43,7 +41,6 @@ public sealed class RulesModel : ConsolePageModel
         {
             var rule = rules.Rules.Single(r => r.Id == ruleId);
             await Api.SendAsync(HttpMethod.Delete, PublicRoutes.ClassificationService, $"/api/classification/rules/{ruleId}", null, cancellationToken);
-            await RecordAsync(ConsoleAuditActions.RuleDeleted, new { rule = rule.Name, rule.Condition, rule.Actions }, null, cancellationToken);
             return $"Rule “{rule.Name}” is deleted.";
         }, cancellationToken);
 
@@ -52,7 +49,6 @@ public sealed class RulesModel : ConsolePageModel
         {
             var rule = rules.BuiltIns.Single(r => r.Id == ruleId);
             await Api.SendAsync(HttpMethod.Put, PublicRoutes.ClassificationService, $"/api/classification/builtins/{Uri.EscapeDataString(ruleId)}", new { enabled }, cancellationToken);
-            await RecordAsync(ConsoleAuditActions.BuiltInSwitched, new { rule = rule.Name, enabled = rule.Enabled }, new { rule = rule.Name, enabled }, cancellationToken);
             return $"Built-in rule “{rule.Name}” is {(enabled ? "on" : "off")}.";
         }, cancellationToken);
 
@@ -73,14 +69,5 @@ public sealed class RulesModel : ConsolePageModel
         await OnGetAsync(cancellationToken);
         Problem = problem;
         return Page();
-    }
-
-    private async Task RecordAsync(string action, object? before, object? after, CancellationToken cancellationToken)
-    {
-        // Rules belong to the person and apply to all of their accounts: the change is written to each account's log.
-        foreach (var account in Accounts.Where(a => a.IsConnected))
-        {
-            await AuditTrail.RecordAsync(account, action, null, before, after, cancellationToken);
-        }
     }
 }

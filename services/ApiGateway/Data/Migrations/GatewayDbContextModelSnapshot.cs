@@ -164,9 +164,6 @@ namespace GmailAutomation.ApiGateway.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EventId")
-                        .IsUnique();
-
                     b.HasIndex("OccurredAt");
 
                     b.HasIndex("AccountId", "Action");
@@ -174,6 +171,11 @@ namespace GmailAutomation.ApiGateway.Data.Migrations
                     b.HasIndex("AccountId", "Id");
 
                     b.HasIndex("AccountId", "MessageId");
+
+                    b.HasIndex("EventId", "AccountId")
+                        .IsUnique();
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("EventId", "AccountId"), false);
 
                     b.HasIndex("UserId", "Id");
 
