@@ -56,7 +56,8 @@ async Task LatencyRunsAsync(Harness harness)
 {
     foreach (var rate in options.Ints("rate", [20, 200]))
     {
-        await Track(Scenarios.LatencyAsync(harness, rate, accounts, options.Int("seconds", rate > 50 ? 10 : 60), cancel.Token), $"latency-{rate}");
+        await Track(Scenarios.LatencyAsync(
+            harness, rate, accounts, options.Int("seconds", rate > 50 ? 10 : 60), cancel.Token, options.Int("warm-up-seconds", 0)), $"latency-{rate}");
     }
 }
 
@@ -166,6 +167,7 @@ try
             Console.WriteLine("""
                 usage: eng/e2e.sh <command> [options]
                   latency       --rate 20,200 --accounts 50 [--seconds N]   (default 60 s at 20/s, 10 s at 200/s)
+                                [--warm-up-seconds N]   (first N s at the same rate, not measured: steady state, not cold start)
                   throughput    --rates 10,20,30,40,50,60,80,100 --step-seconds 30 --accounts 50
                   initial-sync  --accounts 50 --messages 1000
                   chaos         --rate 10 --seconds 150 --accounts 50 [--victims email-service,classification-service,...]
