@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.ApiGateway.Audit;
 using GmailAutomation.ApiGateway.Data;
 using GmailAutomation.EventBus.Abstractions;
@@ -17,7 +18,7 @@ public static class ApplicationServiceExtensions
         builder.AddRedisClient("redis");
         // The audit handlers and the retention job run their own transactions, which EF's retrying strategy would forbid.
         builder.AddNpgsqlDbContext<GatewayDbContext>("auditdb", settings => settings.DisableRetry = true);
-        builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddHostedService<DatabaseMigrator<GatewayDbContext>>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddInternalServiceAuthentication();
 

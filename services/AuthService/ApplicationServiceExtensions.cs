@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.AuthService;
 using GmailAutomation.AuthService.Accounts;
 using GmailAutomation.AuthService.Data;
@@ -68,7 +69,7 @@ public static class ApplicationServiceExtensions
         services.AddScoped<AccessTokenService>();
         services.AddScoped<OAuthFlowService>();
 
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<DatabaseMigrator<AuthDbContext>>();
         services.AddSingleton<OutboxPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxPublisher>());
 

@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.ClassificationService.Consumers;
 using GmailAutomation.ClassificationService.Data;
 using GmailAutomation.ClassificationService.Labels;
@@ -26,7 +27,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDbContext<ClassificationDbContext>("classificationdb", settings => settings.DisableRetry = true);
 
         // Before the event consumer starts: its handler writes to classificationdb.
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<DatabaseMigrator<ClassificationDbContext>>();
         builder.AddRabbitMqEventBus("rabbitmq")
             .AddSubscription<EmailReceived, EmailReceivedHandler>();
 

@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.Common.Errors;
 using GmailAutomation.DraftService.Accounts;
 using GmailAutomation.DraftService.Data;
@@ -33,7 +34,7 @@ internal static class ApplicationServiceExtensions
         builder.EnrichNpgsqlDbContext<DraftDbContext>(settings => settings.DisableRetry = true);
 
         // Before the event consumer starts: its handlers write to draftdb.
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<DatabaseMigrator<DraftDbContext>>();
         builder.AddRabbitMqEventBus("rabbitmq")
             .AddSubscription<ReplyGenerated, ReplyGeneratedHandler>()
             .AddSubscription<AccountConnected, AccountConnectedHandler>()

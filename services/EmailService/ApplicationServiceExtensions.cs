@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.EmailService.Accounts;
 using GmailAutomation.EmailService.Data;
 using GmailAutomation.EmailService.Push;
@@ -27,7 +28,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDbContext<EmailDbContext>("emaildb", settings => settings.DisableRetry = true);
 
         // Before the event consumer starts: its handlers write to emaildb.
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<DatabaseMigrator<EmailDbContext>>();
         builder.AddRabbitMqEventBus("rabbitmq")
             .AddSubscription<AccountConnected, AccountConnectedHandler>()
             .AddSubscription<AccountDisconnected, AccountDisconnectedHandler>()

@@ -1,3 +1,4 @@
+using GmailAutomation.Data;
 using GmailAutomation.EventBus.Abstractions;
 using GmailAutomation.IntegrationEvents;
 using GmailAutomation.ResponseService.Accounts;
@@ -27,7 +28,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDbContext<ResponseDbContext>("responsedb", settings => settings.DisableRetry = true);
 
         // Before the event consumer starts: its handlers write to responsedb.
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<DatabaseMigrator<ResponseDbContext>>();
         builder.AddRabbitMqEventBus("rabbitmq")
             .AddSubscription<AccountConnected, AccountConnectedHandler>()
             .AddSubscription<AccountDisconnected, AccountDisconnectedHandler>()
