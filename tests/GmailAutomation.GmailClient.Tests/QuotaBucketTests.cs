@@ -141,11 +141,12 @@ public class QuotaBucketTests(RedisFixture redis) : IClassFixture<RedisFixture>
     [Fact]
     public async Task Waiting_for_tokens_can_be_cancelled()
     {
-        var quota = Create(redis.Connection, 1, 1);
-        await quota.AcquireAsync("slow@example.com", 1, "m", CancellationToken.None);
+        // Five units to wait for at one unit a second: still seconds away however slowly a loaded machine gets here.
+        var quota = Create(redis.Connection, 1, 5);
+        await quota.AcquireAsync("slow@example.com", 5, "m", CancellationToken.None);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quota.AcquireAsync("slow@example.com", 1, "m", cts.Token).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quota.AcquireAsync("slow@example.com", 5, "m", cts.Token).AsTask());
     }
 
     private RedisGmailQuota Create(IConnectionMultiplexer connection, double unitsPerSecond, double burst)
