@@ -10,8 +10,9 @@ namespace GmailAutomation.EmailService.Sync;
 
 /// <summary>
 /// Publishes events saved in the outbox and deletes them once the broker confirmed them. Rows are claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work without publishing a row twice at once; a crash between
-/// publish and delete republishes the same event id, which consumers absorb.
+/// <c>FOR UPDATE SKIP LOCKED</c>, so two replicas never publish a row at once (one that finds a round's rows held by
+/// the other tries again at the next wake-up); a crash between publish and delete republishes the same event id,
+/// which consumers absorb.
 /// <para>
 /// Accounts take turns: each round hands out at most <see cref="EmailSyncOptions.OutboxEventsPerAccountRound"/>
 /// events of an account, oldest first, and an account with more waiting makes the next round wait for
