@@ -147,25 +147,26 @@ public sealed class AuditEventHandler(GatewayDbContext db, AuditLog log, Account
     /// </summary>
     public async Task Handle(ClassificationRulesChanged @event, CancellationToken cancellationToken)
     {
-        var accounts = await db.AccountOwners.AsNoTracking().Where(o => o.UserId == @event.UserId)
+        var owned = await db.AccountOwners.AsNoTracking().Where(o => o.UserId == @event.UserId)
             .OrderBy(o => o.AccountId).Select(o => new { o.AccountId, o.EmailAddress }).ToListAsync(cancellationToken);
+        IReadOnlyList<(Guid? Id, string? Email)> targets = owned.Count == 0 ? [(null, null)] : [.. owned.Select(o => ((Guid?)o.AccountId, (string?)o.EmailAddress))];
         var action = string.IsNullOrWhiteSpace(@event.Action) ? "classification.changed" : @event.Action.Trim();
+        action = action.Length > 64 ? action[..64] : action;
         var before = @event.Before is { } b ? b.GetRawText() : null;
         var after = @event.After is { } a ? a.GetRawText() : null;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        IReadOnlyList<Guid?> targets = accounts.Count == 0 ? [null] : [.. accounts.Select(a => (Guid?)a.AccountId)];
-        foreach (var account in targets)
+        foreach (var (accountId, email) in targets)
         {
             await log.AppendAsync(
                 new AuditEntry
                 {
                     EventId = @event.Id,
                     EventType = IntegrationEventType.NameOf(@event.GetType()),
-                    Action = action.Length > 64 ? action[..64] : action,
+                    Action = action,
                     UserId = @event.UserId,
-                    AccountId = account,
-                    AccountEmail = accounts.SingleOrDefault(a => a.AccountId == account)?.EmailAddress,
+                    AccountId = accountId,
+                    AccountEmail = email,
                     MessageId = null,
                     Before = before,
                     After = after,
