@@ -100,9 +100,6 @@ public sealed partial class OutboxPublisher(
         }
     }
 
-    /// <summary>Publishes one round; returns how many events went out.</summary>
-    public async Task<int> PublishBatchAsync(CancellationToken cancellationToken) => (await PublishRoundAsync(cancellationToken)).Published;
-
     /// <summary>
     /// One round: up to a batch of events, each account's oldest first and at most its turn's share, in turns
     /// (every account's first, then every account's second…). <c>TurnsLeft</c>: an account has more waiting.
