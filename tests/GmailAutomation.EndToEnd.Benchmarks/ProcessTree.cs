@@ -56,45 +56,36 @@ internal static class ProcessTree
         return own.CpuSeconds + own.ReapedChildrenCpuSeconds + Of(root).Skip(1).Sum(pid => Stat(pid)?.CpuSeconds ?? 0);
     }
 
-    /// <summary>
-    /// Resident size in MB. For a .NET service, the largest process of the tree (the service itself, not the launcher
-    /// around it); for a server with worker processes (PostgreSQL), the sum, which over-counts shared pages.
-    /// </summary>
-    public static double ResidentMegabytes(int root, bool sum)
-    {
-        var tree = Of(root);
-        if (sum)
-        {
-            return tree.Sum(Resident) / 1024.0;
-        }
-
-        // DCP starts a project as `dotnet run --no-build`, whose CLI process stays as the service's parent: not the service.
-        var service = tree.Where(pid => !IsDotnetRun(pid)).ToList();
-        return (service.Count > 0 ? service : tree).Select(Resident).DefaultIfEmpty(0).Max() / 1024.0;
-    }
+    /// <summary>Resident size in MB of the processes a figure is about (see <see cref="Measured"/>).</summary>
+    public static double ResidentMegabytes(int root, bool sum) => Measured(root, sum).Sum(Resident) / 1024.0;
 
     /// <summary>
     /// Proportional set size (shared pages divided among the processes mapping them, so the runtime's libraries are
-    /// not counted in full in every service) and private resident size, in MB; chosen the same way as
+    /// not counted in full in every service) and private resident size, in MB, of the same processes as
     /// <see cref="ResidentMegabytes"/>.
     /// </summary>
     public static (double Proportional, double Private) ShareMegabytes(int root, bool sum)
     {
-        var tree = Of(root);
-        var service = sum ? tree : tree.Where(pid => !IsDotnetRun(pid)).ToList();
-        var measured = (sum || service.Count == 0 ? tree : service).Select(pid => (Resident: Resident(pid), Rollup: Rollup(pid))).ToList();
-        if (measured.Count == 0)
-        {
-            return (0, 0);
-        }
+        var rollups = Measured(root, sum).Select(Rollup).ToList();
+        return (rollups.Sum(r => r.Pss) / 1024.0, rollups.Sum(r => r.Private) / 1024.0);
+    }
 
+    /// <summary>
+    /// The processes a memory figure is about. For a .NET service, the largest process of the tree (the service itself,
+    /// not the launcher around it); for a server with worker processes (PostgreSQL), all of them, whose sum
+    /// over-counts shared pages.
+    /// </summary>
+    private static List<int> Measured(int root, bool sum)
+    {
+        var tree = Of(root);
         if (sum)
         {
-            return (measured.Sum(m => m.Rollup.Pss) / 1024.0, measured.Sum(m => m.Rollup.Private) / 1024.0);
+            return tree;
         }
 
-        var largest = measured.MaxBy(m => m.Resident).Rollup;
-        return (largest.Pss / 1024.0, largest.Private / 1024.0);
+        // DCP starts a project as `dotnet run --no-build`, whose CLI process stays as the service's parent: not the service.
+        var service = tree.Where(pid => !IsDotnetRun(pid)).ToList();
+        return [.. (service.Count > 0 ? service : tree).OrderByDescending(Resident).Take(1)];
     }
 
     /// <summary>Pss and Private_Clean + Private_Dirty from /proc/&lt;pid&gt;/smaps_rollup, in kB.</summary>
